@@ -1,0 +1,122 @@
+import Foundation
+
+/// Reads a numeric CSV file into a `Dataset`: one sample per row, one column holding the label.
+///
+/// Cells are numbers separated by commas (spaces around them and CRLF line ends are fine).
+/// A header row is detected when the first row has a cell that is not a number, or forced
+/// with `header`. Every problem is reported with the file, line and column, and nothing is
+/// returned half-read.
+public struct CSVLoader: Sendable {
+    /// Which column holds the label (target).
+    public enum LabelColumn: Sendable, Equatable {
+        case last
+        case index(Int)      // 0-based
+        case name(String)    // needs a header
+
+        /// Parses `--label`: a header name, or a 0-based column number.
+        public init(parsing text: String) {
+            if let i = Int(text) { self = .index(i) } else { self = .name(text) }
+        }
+    }
+
+    public var label: LabelColumn
+    /// nil: detect; true/false: the first row is / is not a header.
+    public var header: Bool?
+    /// True when labels are class indices (cross-entropy): they must be integers ≥ 0.
+    public var classification: Bool
+
+    public init(label: LabelColumn = .last, header: Bool? = nil, classification: Bool = true) {
+        self.label = label
+        self.header = header
+        self.classification = classification
+    }
+
+    public func load(path: String) throws(DataError) -> Dataset {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw DataError(file: path, "no such file; check the path given to --data or --test")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DataError(file: path, "the file cannot be read (is it a directory, or unreadable?)")
+        }
+        return try parse(data, name: path)
+    }
+
+    /// Parses CSV text already in memory; `name` is used in errors.
+    public func parse(_ data: Data, name: String) throws(DataError) -> Dataset {
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw DataError(file: name, "the file is not UTF-8 text; a CSV of numbers is expected")
+        }
+        var lines: [(number: Int, cells: [Substring])] = []
+        var number = 0
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            number += 1
+            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
+            if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
+            lines.append((number, line.split(separator: ",", omittingEmptySubsequences: false).map(Self.trim)))
+        }
+        guard let first = lines.first else {
+            throw DataError(file: name, "the file is empty; a CSV with one sample per row is expected")
+        }
+        let hasHeader = header ?? first.cells.contains { Float($0) == nil }
+        let columnCount = first.cells.count
+        guard columnCount >= 2 else {
+            throw DataError(file: name, line: first.number, "a row has \(columnCount) column; at least one feature and one label column are needed")
+        }
+        let labelIndex: Int
+        switch label {
+        case .last: labelIndex = columnCount - 1
+        case .index(let i):
+            guard i >= 0 && i < columnCount else {
+                throw DataError(file: name, "label column \(i) does not exist: the file has columns 0…\(columnCount - 1)")
+            }
+            labelIndex = i
+        case .name(let wanted):
+            guard hasHeader else {
+                throw DataError(file: name, "label column '\(wanted)' is a name but the file has no header row; give a column number instead")
+            }
+            guard let i = first.cells.firstIndex(where: { $0 == wanted }) else {
+                throw DataError(file: name, line: first.number, "no column named '\(wanted)' in the header (columns: \(first.cells.joined(separator: ", ")))")
+            }
+            labelIndex = i
+        }
+        let rows = hasHeader ? lines.dropFirst() : lines[...]
+        guard !rows.isEmpty else {
+            throw DataError(file: name, "the file has a header but no data rows")
+        }
+        var features: [Float] = []
+        var targets: [Float] = []
+        features.reserveCapacity(rows.count * (columnCount - 1))
+        targets.reserveCapacity(rows.count)
+        for row in rows {
+            guard row.cells.count == columnCount else {
+                throw DataError(file: name, line: row.number, "the row has \(row.cells.count) cells but the first row has \(columnCount); every row needs the same number of columns")
+            }
+            for (c, cell) in row.cells.enumerated() {
+                guard let value = Float(cell) else {
+                    throw DataError(file: name, line: row.number, column: c + 1, cell.isEmpty ? "the cell is empty; a number is expected" : "'\(cell)' is not a number")
+                }
+                guard value.isFinite else {
+                    throw DataError(file: name, line: row.number, column: c + 1, "'\(cell)' is not a finite number; remove or impute NaN and infinite values first")
+                }
+                if c == labelIndex {
+                    if classification, value < 0 || value != value.rounded() || value > 1_000_000 {
+                        throw DataError(file: name, line: row.number, column: c + 1, "label '\(cell)' is not a class number (an integer 0, 1, 2, …); use --loss mse or l1 for regression targets")
+                    }
+                    targets.append(value)
+                } else {
+                    features.append(value)
+                }
+            }
+        }
+        let classCount = classification ? Int(targets.max() ?? 0) + 1 : nil
+        return Dataset(name: name, features: features, targets: targets, featureWidth: columnCount - 1,
+                       targetWidth: 1, classCount: classCount)
+    }
+
+    private static func trim(_ s: Substring) -> Substring {
+        var t = s.drop { $0 == " " || $0 == "\t" }
+        while let last = t.last, last == " " || last == "\t" { t = t.dropLast() }
+        if t.count >= 2, t.first == "\"", t.last == "\"" { t = t.dropFirst().dropLast() }
+        return t
+    }
+}

@@ -1,0 +1,61 @@
+/// Samples in memory: a row-major `count × featureWidth` feature matrix and a
+/// `count × targetWidth` target matrix (a class index stored as a float, or regression values).
+public struct Dataset: Sendable {
+    public let name: String
+    public let features: [Float]
+    public let targets: [Float]
+    public let featureWidth: Int
+    public let targetWidth: Int
+    /// The number of classes for a classification dataset (labels are 0..<classCount).
+    public let classCount: Int?
+
+    public var count: Int { featureWidth == 0 ? 0 : features.count / featureWidth }
+
+    public init(name: String, features: [Float], targets: [Float], featureWidth: Int, targetWidth: Int, classCount: Int?) {
+        precondition(featureWidth >= 1 && targetWidth >= 1)
+        precondition(features.count % featureWidth == 0 && targets.count == features.count / featureWidth * targetWidth,
+                     "features and targets disagree on the sample count")
+        self.name = name
+        self.features = features
+        self.targets = targets
+        self.featureWidth = featureWidth
+        self.targetWidth = targetWidth
+        self.classCount = classCount
+    }
+
+    /// The samples at `indices`, in that order.
+    public func subset(_ indices: some Collection<Int>, name: String? = nil) -> Dataset {
+        var f: [Float] = []
+        var t: [Float] = []
+        f.reserveCapacity(indices.count * featureWidth)
+        t.reserveCapacity(indices.count * targetWidth)
+        for i in indices {
+            f.append(contentsOf: features[i * featureWidth ..< (i + 1) * featureWidth])
+            t.append(contentsOf: targets[i * targetWidth ..< (i + 1) * targetWidth])
+        }
+        return Dataset(name: name ?? self.name, features: f, targets: t, featureWidth: featureWidth,
+                       targetWidth: targetWidth, classCount: classCount)
+    }
+
+    /// A seeded random split: `testFraction` of the samples (rounded) go to the test set.
+    /// The same (seed, count, fraction) always gives the same split.
+    public func split(testFraction: Double, seed: UInt64) throws(ConfigurationError) -> (train: Dataset, test: Dataset) {
+        guard testFraction.isFinite, testFraction > 0, testFraction < 1 else {
+            throw ConfigurationError("the test fraction must be between 0 and 1 (got \(testFraction))")
+        }
+        let testCount = Int((Double(count) * testFraction).rounded())
+        guard testCount >= 1, testCount < count else {
+            throw ConfigurationError("\(name) has \(count) samples: too few to hold out \(testFraction) of them for testing")
+        }
+        var random = RandomStream(seed: seed, purpose: .split)
+        var order = Array(0..<count)
+        for i in stride(from: count - 1, to: 0, by: -1) { order.swapAt(i, Int(random.next(below: UInt32(i + 1)))) }
+        return (subset(order[testCount...], name: name + " (train)"), subset(order[..<testCount], name: name + " (test)"))
+    }
+
+    /// Divides every feature by `divisor` (for pixel data such as the digits' 0…16).
+    public func scaled(by divisor: Float) -> Dataset {
+        Dataset(name: name, features: features.map { $0 / divisor }, targets: targets, featureWidth: featureWidth,
+                targetWidth: targetWidth, classCount: classCount)
+    }
+}

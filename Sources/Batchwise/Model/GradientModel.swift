@@ -1,0 +1,59 @@
+/// The samples of one shard, gathered into contiguous row-major storage by the worker.
+public struct ShardSamples {
+    /// `count × inputWidth` floats.
+    public let inputs: UnsafePointer<Float>
+    /// `count × targetWidth` floats (a class index stored as a float, or regression targets).
+    public let targets: UnsafePointer<Float>
+    public let count: Int
+
+    public init(inputs: UnsafePointer<Float>, targets: UnsafePointer<Float>, count: Int) {
+        self.inputs = inputs
+        self.targets = targets
+        self.count = count
+    }
+}
+
+/// Sums over the samples of a shard: never means.
+public struct ShardLoss: Sendable, Equatable {
+    /// Σ ℓ_i over the shard.
+    public var lossSum: Double
+    /// Number of samples whose predicted class equals the label (0 for regression).
+    public var correct: Int
+
+    public init(lossSum: Double = 0, correct: Int = 0) {
+        self.lossSum = lossSum
+        self.correct = correct
+    }
+}
+
+/// A model Batchwise can train: anything that can add the gradient sum and the loss sum of some
+/// samples into a buffer.
+///
+/// The model never averages: the engine divides the sum of all workers' sums by the total
+/// sample count once, in the all-reduce. Methods are called concurrently from several worker
+/// threads, each with its own workspace and gradient buffer; `parameters` is shared and
+/// read-only during the call.
+public protocol GradientModel: AnyObject, Sendable {
+    /// Per-worker scratch memory (activations and the like).
+    associatedtype Workspace: AnyObject
+
+    /// Length of the flat parameter vector.
+    var parameterCount: Int { get }
+    /// Floats per input sample.
+    var inputWidth: Int { get }
+    /// Floats per target (1 for a class index).
+    var targetWidth: Int { get }
+
+    /// Writes the initial parameters, deterministically for `seed`.
+    func initialize(parameters: UnsafeMutableBufferPointer<Float>, seed: UInt64)
+
+    /// Scratch for shards of up to `maxSamples` samples, allocated on `numaNode`.
+    func makeWorkspace(maxSamples: Int, topology: Topology, numaNode: Int?) -> Workspace
+
+    /// Adds Σ_i ∇ℓ_i over `samples` into `gradient` (`parameterCount` floats) and returns Σ_i ℓ_i.
+    func accumulateGradient(parameters: UnsafePointer<Float>, samples: ShardSamples,
+                            gradient: UnsafeMutablePointer<Float>, workspace: Workspace) -> ShardLoss
+
+    /// Σ_i ℓ_i and the correct-prediction count over `samples`, without gradients.
+    func evaluate(parameters: UnsafePointer<Float>, samples: ShardSamples, workspace: Workspace) -> ShardLoss
+}

@@ -1,0 +1,56 @@
+/// Stochastic gradient descent with optional momentum, Nesterov momentum and L2 weight decay,
+/// with the same equations as PyTorch's `torch.optim.SGD` (dampening 0):
+///
+///     g ← g + λ·θ                  (weight decay λ)
+///     v ← μ·v + g                  (momentum μ; v starts at 0, so the first v is g)
+///     d ← g + μ·v if Nesterov, else v
+///     θ ← θ − η·d
+public struct SGD: Optimizer, Equatable {
+    public var momentum: Float
+    public var nesterov: Bool
+    public var weightDecay: Float
+
+    public init(momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) throws(ConfigurationError) {
+        guard momentum.isFinite, momentum >= 0, momentum < 1 else {
+            throw ConfigurationError("momentum must be in [0, 1) (got \(momentum))")
+        }
+        guard weightDecay.isFinite, weightDecay >= 0 else {
+            throw ConfigurationError("weight decay must be a finite number ≥ 0 (got \(weightDecay))")
+        }
+        if nesterov && momentum == 0 {
+            throw ConfigurationError("Nesterov momentum needs a momentum above 0 (for example --momentum 0.9)")
+        }
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.weightDecay = weightDecay
+    }
+
+    public var stateSlots: Int { momentum > 0 ? 1 : 0 }
+
+    public func update(parameters: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
+                       state: UnsafeMutablePointer<Float>, parameterCount: Int,
+                       range: Range<Int>, step: Int, learningRate: Float) {
+        let p = parameters + range.lowerBound
+        let n = range.count
+        let lr = learningRate, mu = momentum, wd = weightDecay
+        if mu == 0 {
+            for k in 0..<n { p[k] -= lr * (gradient[k] + wd * p[k]) }
+            return
+        }
+        let v = state + range.lowerBound
+        if nesterov {
+            for k in 0..<n {
+                let g = gradient[k] + wd * p[k]
+                let vk = mu * v[k] + g
+                v[k] = vk
+                p[k] -= lr * (g + mu * vk)
+            }
+        } else {
+            for k in 0..<n {
+                let vk = mu * v[k] + (gradient[k] + wd * p[k])
+                v[k] = vk
+                p[k] -= lr * vk
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+
+/// Trains a `GradientModel` by synchronous data-parallel minibatch SGD on pinned workers.
+///
+/// Owns the flat parameter, optimizer-state and per-worker gradient buffers, the worker pool
+/// and the all-reduce. `trainEpoch` runs a whole epoch as one job on the workers; the steps
+/// inside it (see `TrainingStep.swift`) take no lock, make no allocation and no Dispatch call.
+public final class Trainer<Model: GradientModel>: @unchecked Sendable {
+    public let model: Model
+    public let optimizer: any Optimizer
+    public let pool: WorkerPool
+    public let topology: Topology
+    /// The largest batch size this trainer was set up for.
+    public let maxBatchSize: Int
+    /// Optimizer steps taken so far.
+    public internal(set) var step = 0
+
+    let parameters: FloatBuffer
+    let optimizerState: FloatBuffer
+    let gradients: [FloatBuffer]
+    let workspaces: [Model.Workspace]
+    let inputStaging: [FloatBuffer]
+    let targetStaging: [FloatBuffer]
+    let allReduce: AllReduce
+    let stats: PerWorkerSlots<WorkerStats>
+
+    /// Sets up buffers on each worker's NUMA node, starts and pins the workers, and
+    /// initialises the parameters from `seed`.
+    public init(model: Model, optimizer: any Optimizer, topology: Topology, plan: PlacementPlan,
+                maxBatchSize: Int, seed: UInt64) throws {
+        guard maxBatchSize >= 1 else { throw ConfigurationError("batch size must be at least 1 (got \(maxBatchSize))") }
+        Gemm.prepare()
+        self.model = model
+        self.optimizer = optimizer
+        self.topology = topology
+        self.maxBatchSize = maxBatchSize
+        let workers = plan.workerCount
+        let nodes = plan.units.map { Optional($0.numaNode) }
+        let maxShard = ShardPlan(batchSize: maxBatchSize, workers: workers).shard(0).count
+        parameters = FloatBuffer(count: model.parameterCount, topology: topology)
+        optimizerState = FloatBuffer(count: optimizer.stateSlots * model.parameterCount, topology: topology)
+        gradients = nodes.map { FloatBuffer(count: model.parameterCount, topology: topology, numaNode: $0) }
+        workspaces = nodes.map { model.makeWorkspace(maxSamples: maxShard, topology: topology, numaNode: $0) }
+        inputStaging = nodes.map { FloatBuffer(count: maxShard * model.inputWidth, topology: topology, numaNode: $0) }
+        targetStaging = nodes.map { FloatBuffer(count: maxShard * model.targetWidth, topology: topology, numaNode: $0) }
+        allReduce = AllReduce(partialSums: gradients, topology: topology, numaNodes: nodes)
+        stats = PerWorkerSlots(count: workers, initial: WorkerStats())
+        pool = try WorkerPool(topology: topology, plan: plan)
+        parameters.withUnsafeMutableBufferPointer { model.initialize(parameters: $0, seed: seed) }
+    }
+
+    /// A copy of the flat parameter vector.
+    public var parameterValues: [Float] { parameters.array }
+
+    /// Replaces the parameters (for example with ones loaded from elsewhere).
+    public func setParameters(_ values: [Float]) throws(ConfigurationError) {
+        guard values.count == parameters.count else {
+            throw ConfigurationError("\(values.count) parameter values given; this model has \(parameters.count)")
+        }
+        parameters.assign(values)
+    }
+
+    /// SHA-256 of the parameter bytes (little-endian IEEE floats, padding included): equal
+    /// digests mean bit-identical weights.
+    public func weightsDigest() -> String {
+        var hash = SHA256()
+        parameters.withUnsafeBufferPointer { hash.update(UnsafeRawBufferPointer($0)) }
+        return hash.finalizeHex()
+    }
+
+    /// Checks that `dataset` fits the model, with a message that says what to change.
+    public func validate(_ dataset: Dataset) throws(ConfigurationError) {
+        guard dataset.featureWidth == model.inputWidth else {
+            throw ConfigurationError("\(dataset.name) has \(dataset.featureWidth) features per sample but the model's input layer is \(model.inputWidth) wide; make the first --layers entry \(dataset.featureWidth)")
+        }
+        guard dataset.targetWidth == model.targetWidth else {
+            throw ConfigurationError("\(dataset.name) has \(dataset.targetWidth) target value(s) per sample but the model expects \(model.targetWidth); for mse or l1 make the last --layers entry \(dataset.targetWidth)")
+        }
+        guard dataset.count >= 1 else { throw ConfigurationError("\(dataset.name) has no samples") }
+        if let mlp = model as? MLP, mlp.loss.isClassification {
+            guard let classes = dataset.classCount else {
+                throw ConfigurationError("\(dataset.name) has no class labels; cross-entropy needs integer class labels")
+            }
+            guard classes <= mlp.outputWidth else {
+                throw ConfigurationError("\(dataset.name) has labels up to \(classes - 1) but the output layer has \(mlp.outputWidth) classes; make the last --layers entry at least \(classes)")
+            }
+        }
+    }
+}
+
+/// What a worker reports about its shard for one step; read by the others after the barrier.
+struct WorkerStats {
+    var count = 0
+    var loss = ShardLoss()
+    /// Padding so neighbouring workers' stats sit on different cache lines.
+    var padding: (Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0)
+}
+
+/// Lets a value that is not `Sendable` (a pointer, per-worker scratch) ride into a worker job.
+/// The trainer keeps it alive for the job and no two workers write the same part of it.
+struct Unchecked<Value>: @unchecked Sendable {
+    let value: Value
+}

@@ -1,0 +1,33 @@
+/// Training stopped because the numbers went bad.
+public struct TrainingError: Error, CustomStringConvertible, Sendable, Equatable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+
+    static func nonFinite(step: Int, epoch: Int, learningRate: Float) -> TrainingError {
+        TrainingError("the loss became NaN or infinite at step \(step) (epoch \(epoch)); the learning rate \(learningRate) is probably too high — try a smaller --lr")
+    }
+}
+
+/// What one epoch of training measured.
+public struct EpochReport: Sendable {
+    public let epoch: Int
+    /// Optimizer steps taken in the epoch.
+    public let steps: Int
+    public let samples: Int
+    /// Mean per-sample training loss over the epoch (weights changing as it goes).
+    public let trainLoss: Double
+    /// Share of training samples classified correctly during the epoch (classification only).
+    public let trainAccuracy: Double?
+    public let seconds: Double
+    public var samplesPerSecond: Double { seconds > 0 ? Double(samples) / seconds : 0 }
+}
+
+/// Loss and accuracy of the current weights on a dataset.
+public struct Evaluation: Sendable {
+    public let samples: Int
+    /// Mean per-sample loss.
+    public let loss: Double
+    /// Share classified correctly (classification only).
+    public let accuracy: Double?
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Batchwise
+import Foundation
+
+/// `batchwise`: data-parallel minibatch SGD on pinned CPU threads.
+@main
+struct BatchwiseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "batchwise",
+        abstract: "Train neural networks by synchronous data-parallel minibatch SGD on the cores of this machine.",
+        subcommands: [TrainCommand.self, TopologyCommand.self],
+        defaultSubcommand: nil)
+
+    /// Runs the command and turns every failure into one `error:` line and a non-zero exit.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            fail(describe(error), code: code == .validationFailure ? code.rawValue : 1)
+        }
+    }
+
+    /// One line a person can act on, whatever the error's origin.
+    static func describe(_ error: Error) -> String {
+        switch error {
+        case let e as ConfigurationError: return e.message
+        case let e as DataError: return e.description
+        case let e as TrainingError: return e.message
+        case let e as TopologyError: return e.message
+        default:
+            let message = BatchwiseCommand.message(for: error)
+            let firstLine = message.split(separator: "\n").first.map(String.init) ?? message
+            let trimmed = firstLine.hasPrefix("Error: ") ? String(firstLine.dropFirst(7)) : firstLine
+            return trimmed + " (see 'batchwise help')"
+        }
+    }
+
+    static func fail(_ message: String, code: Int32) -> Never {
+        FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
+        Foundation.exit(code)
+    }
+}
+
+/// Options shared by the commands that place worker threads.
+struct PlacementOptions: ParsableArguments {
+    @Option(help: "Worker threads (default: one per physical core).")
+    var threads: Int?
+
+    @Option(help: "Where workers go: compact (one per core, in order), scatter (round-robin over NUMA nodes), or a PU list such as 0,2.")
+    var placement: String = "compact"
+
+    @Flag(help: "Allow more threads than PUs (they share PUs; slower, but it runs).")
+    var oversubscribe = false
+
+    func plan(on topology: Topology) throws -> PlacementPlan {
+        let placement = try Placement(parsing: self.placement)
+        var workers = threads ?? max(1, min(topology.coreCount, topology.processingUnitCount))
+        if threads == nil, case .explicit(let list) = placement { workers = list.count }
+        guard workers >= 1 else { throw ConfigurationError("--threads must be at least 1 (got \(workers))") }
+        return try PlacementPlan(topology: topology, workers: workers, placement: placement, oversubscribe: oversubscribe)
+    }
+}
