@@ -15,6 +15,10 @@ public struct Dataset: Sendable {
         precondition(featureWidth >= 1 && targetWidth >= 1)
         precondition(features.count % featureWidth == 0 && targets.count == features.count / featureWidth * targetWidth,
                      "features and targets disagree on the sample count")
+        if let classCount {
+            precondition(targetWidth == 1 && targets.allSatisfy { $0 >= 0 && $0 < Float(classCount) && $0 == $0.rounded() },
+                         "class labels must be integers in 0..<classCount")
+        }
         self.name = name
         self.features = features
         self.targets = targets

@@ -43,6 +43,8 @@ public protocol GradientModel: AnyObject, Sendable {
     var inputWidth: Int { get }
     /// Floats per target (1 for a class index).
     var targetWidth: Int { get }
+    /// For a classifier, the number of classes it scores (labels must be below it); nil otherwise.
+    var classCount: Int? { get }
 
     /// Writes the initial parameters, deterministically for `seed`.
     func initialize(parameters: UnsafeMutableBufferPointer<Float>, seed: UInt64)
@@ -56,4 +58,9 @@ public protocol GradientModel: AnyObject, Sendable {
 
     /// Σ_i ℓ_i and the correct-prediction count over `samples`, without gradients.
     func evaluate(parameters: UnsafePointer<Float>, samples: ShardSamples, workspace: Workspace) -> ShardLoss
+}
+
+extension GradientModel {
+    /// Not a classifier unless the model says so.
+    public var classCount: Int? { nil }
 }

@@ -15,6 +15,7 @@ public final class MLP: GradientModel {
     public var inputWidth: Int { widths[0] }
     public var outputWidth: Int { widths[widths.count - 1] }
     public var targetWidth: Int { loss.isClassification ? 1 : outputWidth }
+    public var classCount: Int? { loss.isClassification ? outputWidth : nil }
 
     /// `widths` lists every layer's width, input first and output last (`[64, 128, 10]`).
     public init(widths: [Int], activation: Activation = .relu, loss: Loss = .crossEntropy) throws(ConfigurationError) {

@@ -77,12 +77,12 @@ public final class Trainer<Model: GradientModel>: @unchecked Sendable {
             throw ConfigurationError("\(dataset.name) has \(dataset.targetWidth) target value(s) per sample but the model expects \(model.targetWidth); for mse or l1 make the last --layers entry \(dataset.targetWidth)")
         }
         guard dataset.count >= 1 else { throw ConfigurationError("\(dataset.name) has no samples") }
-        if let mlp = model as? MLP, mlp.loss.isClassification {
+        if let outputs = model.classCount {
             guard let classes = dataset.classCount else {
-                throw ConfigurationError("\(dataset.name) has no class labels; cross-entropy needs integer class labels")
+                throw ConfigurationError("\(dataset.name) has no class labels; a classifier needs integer class labels")
             }
-            guard classes <= mlp.outputWidth else {
-                throw ConfigurationError("\(dataset.name) has labels up to \(classes - 1) but the output layer has \(mlp.outputWidth) classes; make the last --layers entry at least \(classes)")
+            guard classes <= outputs else {
+                throw ConfigurationError("\(dataset.name) has labels up to \(classes - 1) but the output layer has \(outputs) classes; make the last --layers entry at least \(classes)")
             }
         }
     }

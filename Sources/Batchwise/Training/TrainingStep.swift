@@ -13,8 +13,8 @@ extension Trainer {
     /// Trains one epoch: a seeded shuffle of `data` for (seed, epoch), cut into batches of
     /// `batchSize` (the last one shorter when it does not divide), one optimizer step per batch.
     ///
-    /// - Throws: `TrainingError` when the loss becomes NaN or infinite; the weights are then
-    ///   those before the bad step.
+    /// - Throws: `TrainingError` at the first step whose batch loss is NaN or infinite. That
+    ///   step takes no update: the weights stay as they were when it began.
     public func trainEpoch(on data: Dataset, epoch: Int, batchSize: Int, learningRate: Float, seed: UInt64) throws -> EpochReport {
         try validate(data)
         guard batchSize >= 1 && batchSize <= maxBatchSize else {
