@@ -41,16 +41,16 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Passes over the training data.")
     var epochs: Int = 30
 
-    @Option(help: "Learning rate (step size) of SGD.")
+    @Option(parsing: .unconditional, help: "Learning rate (step size) of SGD.")
     var lr: Float = 0.05
 
-    @Option(help: "SGD momentum in [0, 1).")
+    @Option(parsing: .unconditional, help: "SGD momentum in [0, 1).")
     var momentum: Float = 0.9
 
     @Flag(help: "Use Nesterov momentum.")
     var nesterov = false
 
-    @Option(help: "L2 weight decay added to the gradient.")
+    @Option(parsing: .unconditional, help: "L2 weight decay added to the gradient.")
     var weightDecay: Float = 0
 
     @Option(help: "Seed for initialisation, the test split and shuffling: same seed and threads ⇒ identical weights.")

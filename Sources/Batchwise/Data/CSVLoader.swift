@@ -48,7 +48,8 @@ public struct CSVLoader: Sendable {
         }
         var lines: [(number: Int, cells: [Substring])] = []
         var number = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // "\r\n" is one Character in Swift, so split on either form of line end.
+        for raw in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             number += 1
             let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
@@ -57,7 +58,8 @@ public struct CSVLoader: Sendable {
         guard let first = lines.first else {
             throw DataError(file: name, "the file is empty; a CSV with one sample per row is expected")
         }
-        let hasHeader = header ?? first.cells.contains { Float($0) == nil }
+        // A header has a cell that is text; an empty cell is a data error, not a header.
+        let hasHeader = header ?? first.cells.contains { !$0.isEmpty && Float($0) == nil }
         let columnCount = first.cells.count
         guard columnCount >= 2 else {
             throw DataError(file: name, line: first.number, "a row has \(columnCount) column; at least one feature and one label column are needed")
