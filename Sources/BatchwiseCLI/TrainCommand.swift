@@ -21,6 +21,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Test data (CSV, same columns as --data). Default: a seeded hold-out of --data.")
     var test: String?
 
+    @Option(help: "Train on a seeded synthetic classification task of this many samples, shaped by --layers (for benchmarks).")
+    var synthetic: Int?
+
     @Option(help: "The label column of the CSV: a header name or a 0-based column number (default: the last).")
     var label: String?
 
@@ -69,7 +72,7 @@ struct TrainCommand: ParsableCommand {
         let widths = try layerWidths(train: train, loss: loss)
         let model = try MLP(widths: widths, activation: activation, loss: loss)
         let trainer = try Trainer(model: model, optimizer: optimizer, topology: topology, plan: plan,
-                                  maxBatchSize: batchSize, seed: seed)
+                                  maxBatchSize: min(batchSize, train.count), seed: seed)
         try trainer.validate(train)
         try trainer.validate(test)
 
@@ -78,7 +81,7 @@ struct TrainCommand: ParsableCommand {
         print("training: batch \(batchSize), lr \(lr), momentum \(momentum)\(nesterov ? " (Nesterov)" : ""), \(plan.workerCount) thread(s) \(plan.placement) on PU \(plan.units.map { String($0.osIndex) }.joined(separator: ",")), seed \(seed), BLAS \(Gemm.backendName)")
         fflush(nil)
         var totalSeconds = 0.0
-        let summaries = try trainer.fit(train: train, test: test, epochs: epochs, batchSize: batchSize, learningRate: lr, seed: seed) { s in
+        let summaries = try trainer.fit(train: train, test: test, epochs: epochs, batchSize: min(batchSize, train.count), learningRate: lr, seed: seed) { s in
             totalSeconds += s.report.seconds
             var line = "epoch \(s.report.epoch)/\(epochs)  train loss \(format(s.report.trainLoss, 4))"
             if let t = s.test {
@@ -100,7 +103,17 @@ struct TrainCommand: ParsableCommand {
         let labelColumn = label.map(CSVLoader.LabelColumn.init(parsing:)) ?? .last
         let loader = CSVLoader(label: labelColumn, classification: classification)
         let all: Dataset
-        if let data {
+        if let synthetic {
+            guard data == nil else { throw ConfigurationError("give either --data or --synthetic, not both") }
+            guard synthetic >= 2 && synthetic <= 100_000_000 else {
+                throw ConfigurationError("--synthetic must be between 2 and 100000000 samples (got \(synthetic))")
+            }
+            guard classification else { throw ConfigurationError("--synthetic makes a classification task; use --loss cross-entropy") }
+            guard let widths = try layers.map(parseWidths), widths.count >= 2, widths.allSatisfy({ $0 >= 1 }), widths.last! >= 2 else {
+                throw ConfigurationError("--synthetic needs --layers with the input width first and at least 2 classes last, such as 784,1024,1024,10")
+            }
+            all = Dataset.synthetic(samples: synthetic, features: widths[0], classes: widths.last!, seed: seed)
+        } else if let data {
             all = try loader.load(path: data)
         } else {
             if test != nil { throw ConfigurationError("--test needs --data: the built-in digits come with their own hold-out") }
@@ -120,10 +133,14 @@ struct TrainCommand: ParsableCommand {
     private func layerWidths(train: Dataset, loss: Loss) throws -> [Int] {
         let outputs = loss.isClassification ? max(2, train.classCount ?? 2) : train.targetWidth
         guard let layers else { return [train.featureWidth, 128, outputs] }
-        let parts = layers.split(separator: ",", omittingEmptySubsequences: false)
+        return try parseWidths(layers)
+    }
+
+    private func parseWidths(_ text: String) throws -> [Int] {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
         let widths = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard widths.count == parts.count, widths.count >= 2 else {
-            throw ConfigurationError("--layers '\(layers)' is not a list of widths such as \(train.featureWidth),128,\(outputs)")
+            throw ConfigurationError("--layers '\(text)' is not a list of at least two widths, input first, such as 64,128,10")
         }
         return widths
     }

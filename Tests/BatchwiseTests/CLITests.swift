@@ -219,7 +219,7 @@ import Testing
         (["--batch-size", "0"], ["--batch-size", "at least 1"]),
         (["--threads", "0"], ["--threads", "at least 1"]),
         (["--threads", "64"], ["64 threads", "--oversubscribe"]),
-        (["--lr", "-1"], ["--lr"]),
+        (["--lr", "-1"], ["--lr", "above 0"]),
         (["--lr=-1"], ["--lr", "above 0"]),
         (["--lr", "nan"], ["--lr", "finite"]),
         (["--activation", "swish"], ["activation", "swish"]),
@@ -228,6 +228,13 @@ import Testing
         (["--layers", "32,10"], ["64 features", "32 wide"]),
         (["--data", "/nonexistent.csv"], ["/nonexistent.csv", "no such file"]),
         (["--epochs", "0"], ["--epochs", "at least 1"]),
+        (["--momentum", "1.5"], ["momentum", "[0, 1)"]),
+        (["--nesterov", "--momentum", "0"], ["Nesterov", "momentum"]),
+        (["--placement", "spread"], ["placement", "spread"]),
+        (["--threads", "500", "--oversubscribe"], ["500 threads", "at most"]),
+        (["--layers", "64,1000000,100000,10"], ["GiB", "--layers"]),
+        (["--synthetic", "100"], ["--synthetic", "--layers"]),
+        (["--test", "/tmp/x.csv"], ["--test", "--data"]),
     ] as [([String], [String])])
     func badFlagFailsWithOneErrorLine(_ flags: [String], _ keywords: [String]) throws {
         // One epoch, unless the epoch count is what is being tested.

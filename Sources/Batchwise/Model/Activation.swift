@@ -27,7 +27,8 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
     @inline(__always)
     func backward(output a: UnsafePointer<Float>, delta: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
-        case .relu: for i in 0..<count where a[i] <= 0 { delta[i] = 0 }
+        // A select, not a branch, so the loop vectorises.
+        case .relu: for i in 0..<count { delta[i] = a[i] > 0 ? delta[i] : 0 }
         case .tanh: for i in 0..<count { delta[i] *= 1 - a[i] * a[i] }
         case .sigmoid: for i in 0..<count { delta[i] *= a[i] * (1 - a[i]) }
         }

@@ -38,6 +38,8 @@ public struct PlacementPlan: Sendable, Equatable {
     public let placement: Placement
     public let units: [ProcessingUnit]
     public var workerCount: Int { units.count }
+    /// The most workers a pool may have (Dispatch's thread pool on Linux stops near 255).
+    public static let maxWorkers = 128
 
     /// Plans `workers` workers on `topology`.
     ///
@@ -46,6 +48,10 @@ public struct PlacementPlan: Sendable, Equatable {
     public init(topology: Topology, workers: Int, placement: Placement, oversubscribe: Bool = false) throws(ConfigurationError) {
         let available = topology.processingUnits
         guard workers >= 1 else { throw ConfigurationError("threads must be at least 1 (got \(workers))") }
+        // Each worker holds a Dispatch thread for its whole life; Dispatch's pool is bounded.
+        guard workers <= Self.maxWorkers else {
+            throw ConfigurationError("\(workers) threads asked for; at most \(Self.maxWorkers) are supported")
+        }
         guard !available.isEmpty else { throw ConfigurationError("hwloc reports no PU this process may run on") }
         let order: [ProcessingUnit]
         switch placement {

@@ -30,6 +30,8 @@ public final class Topology: @unchecked Sendable {
     public let packageCount: Int
     public let numaNodeCount: Int
     public let coreCount: Int
+    /// Bytes of memory in all NUMA nodes (0 when hwloc cannot tell).
+    public let totalMemoryBytes: UInt64
 
     /// Loads the topology of this machine (`hwloc_topology_init`, `hwloc_topology_load`).
     public init() throws(TopologyError) {
@@ -46,6 +48,7 @@ public final class Topology: @unchecked Sendable {
         numaNodeCount = max(1, Int(hwloc_get_nbobjs_by_type(topology, HWLOC_OBJ_NUMANODE)))
         coreCount = Int(hwloc_get_nbobjs_by_type(topology, HWLOC_OBJ_CORE))
         processingUnits = Topology.readProcessingUnits(topology)
+        totalMemoryBytes = hwloc_get_root_obj(topology)?.pointee.total_memory ?? 0
     }
 
     deinit { hwloc_topology_destroy(handle) }

@@ -29,14 +29,15 @@ public final class Trainer<Model: GradientModel>: @unchecked Sendable {
     public init(model: Model, optimizer: any Optimizer, topology: Topology, plan: PlacementPlan,
                 maxBatchSize: Int, seed: UInt64) throws {
         guard maxBatchSize >= 1 else { throw ConfigurationError("batch size must be at least 1 (got \(maxBatchSize))") }
+        let workers = plan.workerCount
+        let maxShard = ShardPlan(batchSize: maxBatchSize, workers: workers).shard(0).count
+        try Self.checkMemory(model: model, optimizer: optimizer, topology: topology, workers: workers, maxShard: maxShard)
         Gemm.prepare()
         self.model = model
         self.optimizer = optimizer
         self.topology = topology
         self.maxBatchSize = maxBatchSize
-        let workers = plan.workerCount
         let nodes = plan.units.map { Optional($0.numaNode) }
-        let maxShard = ShardPlan(batchSize: maxBatchSize, workers: workers).shard(0).count
         parameters = FloatBuffer(count: model.parameterCount, topology: topology)
         optimizerState = FloatBuffer(count: optimizer.stateSlots * model.parameterCount, topology: topology)
         gradients = nodes.map { FloatBuffer(count: model.parameterCount, topology: topology, numaNode: $0) }
@@ -47,6 +48,20 @@ public final class Trainer<Model: GradientModel>: @unchecked Sendable {
         stats = PerWorkerSlots(count: workers, initial: WorkerStats())
         pool = try WorkerPool(topology: topology, plan: plan)
         parameters.withUnsafeMutableBufferPointer { model.initialize(parameters: $0, seed: seed) }
+    }
+
+    /// Refuses a set-up whose flat buffers (parameters, optimizer state, one gradient sum per
+    /// worker) and staging cannot fit in this machine's memory, before allocating any of it.
+    static func checkMemory(model: Model, optimizer: any Optimizer, topology: Topology, workers: Int, maxShard: Int) throws(ConfigurationError) {
+        let floats = Double(model.parameterCount) * Double(1 + optimizer.stateSlots + workers)
+            + Double(workers) * Double(maxShard) * Double(model.inputWidth + model.targetWidth)
+        let bytes = floats * 4
+        // hwloc's NUMA totals can miss hot-plugged memory (seen in VMs); take the larger figure.
+        let available = Double(max(topology.totalMemoryBytes, ProcessInfo.processInfo.physicalMemory))
+        if available > 0 && bytes > 0.8 * available {
+            let gib = { (b: Double) in String(format: "%.1f", b / 1_073_741_824) }
+            throw ConfigurationError("this model needs about \(gib(bytes)) GiB for parameters, optimizer state and one gradient buffer per thread, but the machine has \(gib(available)) GiB; use fewer or narrower --layers, fewer --threads, or a smaller --batch-size")
+        }
     }
 
     /// A copy of the flat parameter vector.
