@@ -59,6 +59,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Seed for initialisation, the test split and shuffling: same seed and threads ⇒ identical weights.")
     var seed: UInt64 = 1
 
+    @Flag(help: "Also print, per epoch, how the workers' time split between computing, waiting at barriers and the all-reduce.")
+    var timing = false
+
     func run() throws {
         guard batchSize >= 1 else { throw ConfigurationError("--batch-size must be at least 1 (got \(batchSize))") }
         guard epochs >= 1 else { throw ConfigurationError("--epochs must be at least 1 (got \(epochs))") }
@@ -89,6 +92,10 @@ struct TrainCommand: ParsableCommand {
                 if let a = t.accuracy { line += "  test acc \(format(a * 100, 2))%" }
             }
             line += "  \(Int(s.report.samplesPerSecond.rounded())) samples/s"
+            if timing {
+                let p = s.report.phases, total = max(p.compute + p.barrier + p.allReduce, 1e-12)
+                line += "  [compute \(format(100 * p.compute / total, 0))%, barrier \(format(100 * p.barrier / total, 0))%, all-reduce \(format(100 * p.allReduce / total, 0))%]"
+            }
             print(line)
             fflush(nil)
         }

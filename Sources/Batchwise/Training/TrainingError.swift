@@ -20,6 +20,8 @@ public struct EpochReport: Sendable {
     /// Share of training samples classified correctly during the epoch (classification only).
     public let trainAccuracy: Double?
     public let seconds: Double
+    /// How the workers spent the epoch: computing, waiting at barriers, reducing and updating.
+    public let phases: StepPhases
     public var samplesPerSecond: Double { seconds > 0 ? Double(samples) / seconds : 0 }
 }
 

@@ -7,6 +7,21 @@ struct JobTotals {
     var samples = 0
     var steps = 0
     var diverged = false
+    var phases = StepPhases()
+}
+
+/// Where the workers' time went during an epoch: seconds per worker, averaged over workers.
+/// Their sum is about the epoch's wall time; `barrier` is time spent waiting for the slowest
+/// worker (load imbalance plus hand-over), the rest is work.
+public struct StepPhases: Sendable, Equatable {
+    /// Gathering the shard's rows, forward and backward passes.
+    public var compute = 0.0
+    /// Waiting at the two barriers of each step.
+    public var barrier = 0.0
+    /// Reduce-scatter of the partial sums fused with the optimizer update.
+    public var allReduce = 0.0
+
+    @inline(__always) static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 }
 
 extension Trainer {
@@ -38,7 +53,7 @@ extension Trainer {
         return EpochReport(epoch: epoch, steps: totals.steps, samples: totals.samples,
                            trainLoss: totals.lossSum / Double(max(totals.samples, 1)),
                            trainAccuracy: data.classCount == nil ? nil : Double(totals.correct) / Double(max(totals.samples, 1)),
-                           seconds: seconds)
+                           seconds: seconds, phases: totals.phases)
     }
 
     /// The averaged gradient (1/B) Σ_i ∇ℓ_i of the samples at `indices`, computed by the same
@@ -65,6 +80,7 @@ extension Trainer {
         let inputStaging = self.inputStaging, targetStaging = self.targetStaging
         let fw = data.featureWidth, tw = data.targetWidth, sampleCount = order.count
         let result = PerWorkerSlots(count: 1, initial: JobTotals())
+        let phases = PerWorkerSlots(count: workers, initial: StepPhases())
         data.features.withUnsafeBufferPointer { f in
         data.targets.withUnsafeBufferPointer { t in
         order.withUnsafeBufferPointer { o in
@@ -75,6 +91,13 @@ extension Trainer {
                 let x = inputStaging[w].pointer, y = targetStaging[w].pointer, g = gradients[w].pointer
                 let workspace = workspaces.value[w]
                 var totals = JobTotals()
+                var compute: UInt64 = 0, barrier: UInt64 = 0, reduce: UInt64 = 0
+                var clock = StepPhases.now()
+                func lap(_ bucket: inout UInt64) {
+                    let now = StepPhases.now()
+                    bucket &+= now &- clock
+                    clock = now
+                }
                 for t in 0..<steps {
                     let first = t * batchSize
                     let shard = ShardPlan(batchSize: min(batchSize, sampleCount - first), workers: workers).shard(w)
@@ -87,7 +110,9 @@ extension Trainer {
                         parameters: parameters.pointer, samples: ShardSamples(inputs: x, targets: y, count: shard.count),
                         gradient: g, workspace: workspace)
                     stats[w] = WorkerStats(count: shard.count, loss: loss)
+                    lap(&compute)
                     context.barrier.arriveAndWait()
+                    lap(&barrier)
 
                     var step = JobTotals()
                     for v in 0..<workers {
@@ -106,14 +131,23 @@ extension Trainer {
                     totals.correct += step.correct
                     totals.samples += step.samples
                     totals.steps += 1
+                    lap(&reduce)
                     context.barrier.arriveAndWait()
+                    lap(&barrier)
                 }
+                phases[w] = StepPhases(compute: Double(compute) / 1e9, barrier: Double(barrier) / 1e9, allReduce: Double(reduce) / 1e9)
                 if w == 0 { result[0] = totals }
             }
         }
         }
         }
-        return result[0]
+        var totals = result[0]
+        for p in phases.values {
+            totals.phases.compute += p.compute / Double(workers)
+            totals.phases.barrier += p.barrier / Double(workers)
+            totals.phases.allReduce += p.allReduce / Double(workers)
+        }
+        return totals
     }
 
     /// Mean loss (and accuracy) of the current weights on `data`, evaluated in parallel:
