@@ -70,11 +70,17 @@ import Testing
         }
     }
 
-    @Test func floatBuffersAreAlignedZeroedAndBound() {
+    @Test func floatBuffersAreAlignedZeroedAndBound() throws {
         for count in [1, 15, 16, 17, 1000] {
             let buffer = FloatBuffer(count: count, topology: topology, numaNode: 0)
             #expect(Int(bitPattern: buffer.pointer) % 64 == 0)
             #expect(buffer.array.allSatisfy { $0 == 0 })
+        }
+        // Every NUMA node's buffer has its pages on that node, as the kernel reports it.
+        for node in 0..<topology.numaNodeCount {
+            let buffer = FloatBuffer(count: 1 << 16, topology: topology, numaNode: node)
+            #expect(buffer.boundNumaNode == node)
+            #expect(try buffer.residentNumaNodes() == [node])
         }
     }
 }

@@ -68,4 +68,13 @@ extension Topology {
         guard let node = hwloc_get_obj_by_type(handle, HWLOC_OBJ_NUMANODE, UInt32(numaNode)) else { return nil }
         return node.pointee.nodeset
     }
+
+    /// Logical indices of the NUMA nodes whose OS index is in `nodeset`.
+    func numaNodes(in nodeset: hwloc_const_bitmap_t) -> [Int] {
+        let count = hwloc_get_nbobjs_by_type(handle, HWLOC_OBJ_NUMANODE)
+        return (0..<max(0, count)).filter { n in
+            guard let node = hwloc_get_obj_by_type(handle, HWLOC_OBJ_NUMANODE, UInt32(n)) else { return false }
+            return hwloc_bitmap_isset(nodeset, node.pointee.os_index) != 0
+        }.map { Int($0) }
+    }
 }

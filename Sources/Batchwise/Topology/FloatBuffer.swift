@@ -41,6 +41,18 @@ public final class FloatBuffer: @unchecked Sendable {
 
     deinit { hwloc_free(topology.handle, UnsafeMutableRawPointer(pointer), byteCount) }
 
+    /// The NUMA nodes (logical indices) that hold the buffer's pages right now, as the kernel
+    /// reports them (`hwloc_get_area_memlocation`). Touches nothing.
+    public func residentNumaNodes() throws(TopologyError) -> [Int] {
+        guard let nodeset = hwloc_bitmap_alloc() else { throw TopologyError(message: "out of memory allocating an hwloc bitmap") }
+        defer { hwloc_bitmap_free(nodeset) }
+        guard hwloc_get_area_memlocation(topology.handle, UnsafeRawPointer(pointer), byteCount, nodeset,
+                                         Int32(HWLOC_MEMBIND_BYNODESET.rawValue)) == 0 else {
+            throw TopologyError(message: "hwloc could not tell where a buffer's memory is (hwloc_get_area_memlocation)")
+        }
+        return topology.numaNodes(in: nodeset)
+    }
+
     public subscript(index: Int) -> Float {
         get { precondition(index >= 0 && index < count); return pointer[index] }
         set { precondition(index >= 0 && index < count); pointer[index] = newValue }
