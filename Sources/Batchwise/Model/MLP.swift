@@ -132,7 +132,8 @@ public final class MLP: GradientModel {
         return ShardLoss(lossSum: r.lossSum, correct: r.correct)
     }
 
-    /// Useful floating-point work per training sample: 6 × trainable parameters
-    /// (2 for the forward product, 4 for the two backward products).
+    /// Useful floating-point work per training sample by the usual convention: 6 × trainable
+    /// parameters (2 for the forward product, 4 for the two backward products). The real work
+    /// is a little lower: the first layer's input gradient is never needed, so never computed.
     public var flopsPerSample: Double { 6 * Double(layout.trainableCount) }
 }
