@@ -1,0 +1,65 @@
+/// What to do with the samples left over when the batch size does not divide the epoch.
+public enum LastBatchPolicy: String, Sendable, Codable, CaseIterable {
+    /// Train on them as a shorter last batch, averaged over its own count.
+    case keep
+    /// Leave them out of this epoch (the next shuffle gives them another chance).
+    case drop
+}
+
+/// One epoch, planned: the order of the samples and how it is cut into batches.
+public struct EpochPlan: Sendable {
+    public let epoch: Int
+    /// Sample indices in visiting order (a permutation of the training set).
+    public let order: [Int32]
+    public let batchSize: Int
+    /// Optimizer steps in the epoch.
+    public let steps: Int
+
+    /// The positions in `order` that batch `step` covers.
+    public func batch(_ step: Int) -> Range<Int> {
+        step * batchSize ..< min((step + 1) * batchSize, order.count)
+    }
+}
+
+/// Epochs, shuffling and batch sizes: everything about *which samples* each step sees.
+///
+/// Depends only on (sample count, seed, schedule, policy), so any epoch's plan can be
+/// recomputed alone — resuming needs only (epoch, step within the epoch).
+public struct EpochScheduler: Sendable, Equatable, Codable {
+    public let sampleCount: Int
+    public let seed: UInt64
+    public let batchSizes: BatchSizeSchedule
+    public let lastBatch: LastBatchPolicy
+
+    public init(sampleCount: Int, seed: UInt64, batchSizes: BatchSizeSchedule, lastBatch: LastBatchPolicy = .keep) throws(ConfigurationError) {
+        guard sampleCount >= 1 else { throw ConfigurationError("the training set is empty") }
+        if lastBatch == .drop, let e = batchSizes.entries.first(where: { $0.batchSize > sampleCount }) {
+            throw ConfigurationError("batch size \(e.batchSize) is larger than the \(sampleCount) training samples, so --last-batch drop would leave no step; use a smaller batch or --last-batch keep")
+        }
+        self.sampleCount = sampleCount
+        self.seed = seed
+        self.batchSizes = batchSizes
+        self.lastBatch = lastBatch
+    }
+
+    /// The batch size of `epoch`, never more than the training set.
+    public func batchSize(epoch: Int) -> Int { min(batchSizes.batchSize(epoch: epoch), sampleCount) }
+
+    /// Steps in `epoch`.
+    public func steps(epoch: Int) -> Int {
+        let b = batchSize(epoch: epoch)
+        return lastBatch == .keep ? (sampleCount + b - 1) / b : sampleCount / b
+    }
+
+    /// The plan of `epoch` (1-based).
+    public func plan(epoch: Int) -> EpochPlan {
+        let b = batchSize(epoch: epoch)
+        let steps = self.steps(epoch: epoch)
+        var order = EpochPermutation.indices(count: sampleCount, seed: seed, epoch: epoch)
+        if lastBatch == .drop { order.removeLast(sampleCount - steps * b) }
+        return EpochPlan(epoch: epoch, order: order, batchSize: b, steps: steps)
+    }
+
+    /// The largest batch any epoch uses.
+    public var maxBatchSize: Int { min(batchSizes.maxBatchSize, sampleCount) }
+}
