@@ -5,7 +5,7 @@
 ///     v ← μ·v + g                  (momentum μ; v starts at 0, so the first v is g)
 ///     d ← g + μ·v if Nesterov, else v
 ///     θ ← θ − η·d
-public struct SGD: Optimizer, Equatable {
+public struct SGD: Optimizer, Equatable, Codable {
     public var momentum: Float
     public var nesterov: Bool
     public var weightDecay: Float

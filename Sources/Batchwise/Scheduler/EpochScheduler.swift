@@ -8,6 +8,14 @@ public enum LastBatchPolicy: String, Sendable, Codable, CaseIterable {
 
 /// One epoch, planned: the order of the samples and how it is cut into batches.
 public struct EpochPlan: Sendable {
+    public init(epoch: Int, order: [Int32], batchSize: Int, steps: Int) {
+        precondition(batchSize >= 1 && steps == (order.count + batchSize - 1) / batchSize, "steps must cover the order exactly")
+        self.epoch = epoch
+        self.order = order
+        self.batchSize = batchSize
+        self.steps = steps
+    }
+
     public let epoch: Int
     /// Sample indices in visiting order (a permutation of the training set).
     public let order: [Int32]

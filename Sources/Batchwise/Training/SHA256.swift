@@ -38,6 +38,14 @@ public struct SHA256 {
 
     /// The 32-byte digest as 64 lowercase hex digits.
     public mutating func finalizeHex() -> String {
+        finalizeBytes().map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+
+    /// The 32-byte digest.
+    public mutating func finalizeBytes() -> [UInt8] {
         let bits = length &* 8
         var tail: [UInt8] = [0x80]
         while (pending.count + tail.count) % 64 != 56 { tail.append(0) }
@@ -47,10 +55,7 @@ public struct SHA256 {
             var block = pending[...]
             while !block.isEmpty { compress(block.prefix(64)); block = block.dropFirst(64) }
         }
-        return state.map { word in
-            let hex = String(word, radix: 16)
-            return String(repeating: "0", count: 8 - hex.count) + hex
-        }.joined()
+        return state.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> (24 - 8 * $0)) } }
     }
 
     private mutating func compress<C: Collection>(_ block: C) where C.Element == UInt8 {

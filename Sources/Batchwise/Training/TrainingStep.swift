@@ -1,13 +1,10 @@
 import Foundation
 
-/// Sums a job's workers reported, written by worker 0 at the end of the job.
+/// What a job of steps reported, written by worker 0 at the end of the job.
 struct JobTotals {
-    var lossSum = 0.0
-    var correct = 0
-    var samples = 0
-    var steps = 0
-    var diverged = false
-    var phases = StepPhases()
+    var report = StepsReport()
+    /// The step (within the epoch) whose loss was not finite, under `NonFinitePolicy.stop`.
+    var divergedAt: Int?
 }
 
 /// Where the workers' time went during an epoch: seconds per worker, averaged over workers.
@@ -24,36 +21,73 @@ public struct StepPhases: Sendable, Equatable {
     @inline(__always) static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 }
 
+/// What to do when a batch's loss is NaN or infinite.
+public enum NonFinitePolicy: String, Sendable, Codable, CaseIterable {
+    /// Stop training with an error naming the step (the default).
+    case stop
+    /// Skip the batch (no update) and count it.
+    case skip
+}
+
+/// What a run of steps measured.
+public struct StepsReport: Sendable {
+    /// Steps that updated the weights.
+    public var steps = 0
+    /// Batches skipped because their loss was not finite (`NonFinitePolicy.skip`).
+    public var skipped = 0
+    /// Samples in the steps that updated the weights.
+    public var samples = 0
+    /// Σ ℓ over those samples.
+    public var lossSum = 0.0
+    public var correct = 0
+    public var seconds = 0.0
+    public var phases = StepPhases()
+}
+
 extension Trainer {
     /// Trains one epoch: a seeded shuffle of `data` for (seed, epoch), cut into batches of
-    /// `batchSize` (the last one shorter when it does not divide), one optimizer step per batch.
+    /// `batchSize` (the last one shorter when it does not divide), one optimizer step per batch,
+    /// all at `learningRate`. `TrainingSession` adds schedules, validation and checkpoints.
     ///
     /// - Throws: `TrainingError` at the first step whose batch loss is NaN or infinite. That
     ///   step takes no update: the weights stay as they were when it began.
     public func trainEpoch(on data: Dataset, epoch: Int, batchSize: Int, learningRate: Float, seed: UInt64) throws -> EpochReport {
+        let scheduler = try EpochScheduler(sampleCount: data.count, seed: seed, batchSizes: try BatchSizeSchedule(constant: batchSize))
+        let plan = scheduler.plan(epoch: epoch)
+        let r = try trainSteps(plan, on: data, steps: 0..<plan.steps, learningRates: Array(repeating: learningRate, count: plan.steps))
+        return EpochReport(epoch: epoch, steps: r.steps, samples: r.samples,
+                           trainLoss: r.lossSum / Double(max(r.samples, 1)),
+                           trainAccuracy: data.classCount == nil ? nil : Double(r.correct) / Double(max(r.samples, 1)),
+                           seconds: r.seconds, phases: r.phases)
+    }
+
+    /// Runs steps `steps` of `plan` over `data` as one job on the workers, step t at
+    /// `learningRates[t − steps.lowerBound]`.
+    public func trainSteps(_ plan: EpochPlan, on data: Dataset, steps: Range<Int>, learningRates: [Float],
+                           onNonFinite: NonFinitePolicy = .stop) throws -> StepsReport {
         try validate(data)
-        guard batchSize >= 1 && batchSize <= maxBatchSize else {
-            throw ConfigurationError("batch size \(batchSize) is outside 1…\(maxBatchSize), the range this trainer was built for")
+        guard plan.batchSize >= 1 && plan.batchSize <= maxBatchSize else {
+            throw ConfigurationError("batch size \(plan.batchSize) is outside 1…\(maxBatchSize), the range this trainer was built for")
         }
-        let order = EpochPermutation.indices(count: data.count, seed: seed, epoch: epoch)
-        let steps = (data.count + batchSize - 1) / batchSize
+        precondition(steps.lowerBound >= 0 && steps.upperBound <= plan.steps && learningRates.count == steps.count)
+        guard learningRates.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+            throw ConfigurationError("a learning rate in the schedule is negative or not finite")
+        }
         let optimizer = self.optimizer, parameters = self.parameters, state = self.optimizerState
-        let firstStep = step
-        let started = DispatchTime.now().uptimeNanoseconds
-        let totals = runSteps(data: data, order: order, batchSize: batchSize, steps: steps) { range, mean, t in
+        let firstOptimizerStep = step
+        let started = StepPhases.now()
+        let job = runSteps(data: data, plan: plan, steps: steps, skipNonFinite: onNonFinite == .skip) { range, mean, t, taken in
             optimizer.update(parameters: parameters.pointer, gradient: mean, state: state.pointer,
-                             parameterCount: parameters.count, range: range, step: firstStep + t + 1,
-                             learningRate: learningRate)
+                             parameterCount: parameters.count, range: range, step: firstOptimizerStep + taken + 1,
+                             learningRate: learningRates[t - steps.lowerBound])
         }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        step += totals.steps
-        if totals.diverged {
-            throw TrainingError.nonFinite(step: step + 1, epoch: epoch, learningRate: learningRate)
+        var report = job.report
+        report.seconds = Double(StepPhases.now() - started) / 1e9
+        step += report.steps
+        if let bad = job.divergedAt {
+            throw TrainingError.nonFinite(step: step + 1, epoch: plan.epoch, learningRate: learningRates[bad - steps.lowerBound])
         }
-        return EpochReport(epoch: epoch, steps: totals.steps, samples: totals.samples,
-                           trainLoss: totals.lossSum / Double(max(totals.samples, 1)),
-                           trainAccuracy: data.classCount == nil ? nil : Double(totals.correct) / Double(max(totals.samples, 1)),
-                           seconds: seconds, phases: totals.phases)
+        return report
     }
 
     /// The averaged gradient (1/B) Σ_i ∇ℓ_i of the samples at `indices`, computed by the same
@@ -64,26 +98,29 @@ extension Trainer {
             throw ConfigurationError("the batch must hold 1…\(maxBatchSize) samples (got \(indices.count))")
         }
         let out = FloatBuffer(count: parameters.count, topology: topology)
-        let totals = runSteps(data: data, order: indices, batchSize: indices.count, steps: 1) { range, mean, _ in
+        let plan = EpochPlan(epoch: 0, order: indices, batchSize: indices.count, steps: 1)
+        let job = runSteps(data: data, plan: plan, steps: 0..<1, skipNonFinite: false) { range, mean, _, _ in
             (out.pointer + range.lowerBound).update(from: mean, count: range.count)
         }
-        return (out.array, totals.lossSum / Double(indices.count))
+        return (out.array, job.report.lossSum / Double(indices.count))
     }
 
-    /// The data path of a step, `steps` times, as one job on every worker:
+    /// The data path of a step, for each step of `steps`, as one job on every worker:
     /// gather the shard's rows → forward/backward into the worker's gradient sum → barrier →
     /// reduce-scatter fused with `apply` on this worker's parameter slice → barrier.
-    func runSteps(data: Dataset, order: [Int32], batchSize: Int, steps: Int,
-                  apply: @escaping @Sendable (_ range: Range<Int>, _ mean: UnsafePointer<Float>, _ stepInJob: Int) -> Void) -> JobTotals {
+    /// `apply` gets the step index in the epoch and the number of updates already taken in
+    /// the job (they differ once a non-finite batch has been skipped).
+    func runSteps(data: Dataset, plan: EpochPlan, steps: Range<Int>, skipNonFinite: Bool,
+                  apply: @escaping @Sendable (_ range: Range<Int>, _ mean: UnsafePointer<Float>, _ step: Int, _ taken: Int) -> Void) -> JobTotals {
         let model = self.model, workers = pool.count, stats = self.stats, allReduce = self.allReduce
         let parameters = self.parameters, gradients = self.gradients, workspaces = Unchecked(value: self.workspaces)
         let inputStaging = self.inputStaging, targetStaging = self.targetStaging
-        let fw = data.featureWidth, tw = data.targetWidth, sampleCount = order.count
+        let fw = data.featureWidth, tw = data.targetWidth
         let result = PerWorkerSlots(count: 1, initial: JobTotals())
         let phases = PerWorkerSlots(count: workers, initial: StepPhases())
         data.features.withUnsafeBufferPointer { f in
         data.targets.withUnsafeBufferPointer { t in
-        order.withUnsafeBufferPointer { o in
+        plan.order.withUnsafeBufferPointer { o in
             let features = Unchecked(value: f.baseAddress!), targets = Unchecked(value: t.baseAddress!)
             let order = Unchecked(value: o.baseAddress!)
             pool.run { context in
@@ -98,11 +135,11 @@ extension Trainer {
                     bucket &+= now &- clock
                     clock = now
                 }
-                for t in 0..<steps {
-                    let first = t * batchSize
-                    let shard = ShardPlan(batchSize: min(batchSize, sampleCount - first), workers: workers).shard(w)
+                for t in steps {
+                    let batch = plan.batch(t)
+                    let shard = ShardPlan(batchSize: batch.count, workers: workers).shard(w)
                     for (row, position) in shard.enumerated() {
-                        let sample = Int(order.value[first + position])
+                        let sample = Int(order.value[batch.lowerBound + position])
                         (x + row * fw).update(from: features.value + sample * fw, count: fw)
                         (y + row * tw).update(from: targets.value + sample * tw, count: tw)
                     }
@@ -114,24 +151,30 @@ extension Trainer {
                     context.barrier.arriveAndWait()
                     lap(&barrier)
 
-                    var step = JobTotals()
+                    var step = StepsReport()
                     for v in 0..<workers {
                         step.samples += stats[v].count
                         step.lossSum += stats[v].loss.lossSum
                         step.correct += stats[v].loss.correct
                     }
                     if !step.lossSum.isFinite {
-                        // Every worker sees the same sums and stops at the same step.
+                        // Every worker sees the same sums, so all take the same branch.
                         g.update(repeating: 0, count: parameters.count)
-                        totals.diverged = true
-                        break
+                        if !skipNonFinite {
+                            totals.divergedAt = t
+                            break
+                        }
+                        totals.report.skipped += 1
+                    } else {
+                        let taken = totals.report.steps
+                        allReduce.reduceScatter(worker: w, totalCount: step.samples) { range, mean in apply(range, mean, t, taken) }
+                        totals.report.lossSum += step.lossSum
+                        totals.report.correct += step.correct
+                        totals.report.samples += step.samples
+                        totals.report.steps += 1
                     }
-                    allReduce.reduceScatter(worker: w, totalCount: step.samples) { range, mean in apply(range, mean, t) }
-                    totals.lossSum += step.lossSum
-                    totals.correct += step.correct
-                    totals.samples += step.samples
-                    totals.steps += 1
                     lap(&reduce)
+                    // Nobody may overwrite its stats for the next step before all have read them.
                     context.barrier.arriveAndWait()
                     lap(&barrier)
                 }
@@ -143,9 +186,9 @@ extension Trainer {
         }
         var totals = result[0]
         for p in phases.values {
-            totals.phases.compute += p.compute / Double(workers)
-            totals.phases.barrier += p.barrier / Double(workers)
-            totals.phases.allReduce += p.allReduce / Double(workers)
+            totals.report.phases.compute += p.compute / Double(workers)
+            totals.report.phases.barrier += p.barrier / Double(workers)
+            totals.report.phases.allReduce += p.allReduce / Double(workers)
         }
         return totals
     }

@@ -1,0 +1,178 @@
+import Foundation
+
+/// A checkpoint: the run's configuration and state, the weights and the optimizer state,
+/// in one file that is written atomically and checked on load.
+///
+/// Layout (little-endian): 8-byte magic `\x89BWCKPT\n`, UInt32 format version, UInt64 length
+/// and UTF-8 JSON of the header (configuration, state, section names and sizes), then each
+/// float section's raw bytes in header order, then the SHA-256 of everything before it.
+/// Writing goes to a temporary file in the same directory, which is fsynced, renamed over
+/// `checkpoint.bwck`, and the directory fsynced: a crash at any point leaves either the old
+/// checkpoint or the new one, never a torn file that loads.
+public struct Checkpoint: Sendable, Equatable {
+    public static let fileName = "checkpoint.bwck"
+    public static let formatVersion: UInt32 = 1
+    static let magic: [UInt8] = [0x89, 0x42, 0x57, 0x43, 0x4B, 0x50, 0x54, 0x0A]
+
+    public var configuration: TrainingConfiguration
+    public var state: TrainingState
+    public var parameters: [Float]
+    public var optimizerState: [Float]
+    /// The weights of the best validation epoch so far, when early stopping tracks them.
+    public var bestParameters: [Float]?
+
+    public init(configuration: TrainingConfiguration, state: TrainingState, parameters: [Float],
+                optimizerState: [Float], bestParameters: [Float]? = nil) {
+        self.configuration = configuration
+        self.state = state
+        self.parameters = parameters
+        self.optimizerState = optimizerState
+        self.bestParameters = bestParameters
+    }
+
+    struct Header: Codable {
+        var configuration: TrainingConfiguration
+        var state: TrainingState
+        var sections: [Section]
+        struct Section: Codable { var name: String; var count: Int }
+    }
+
+    private var sections: [(String, [Float])] {
+        [("parameters", parameters), ("optimizer_state", optimizerState)] + (bestParameters.map { [("best_parameters", $0)] } ?? [])
+    }
+
+    /// The file's bytes.
+    public func encoded() throws -> [UInt8] {
+        let header = Header(configuration: configuration, state: state,
+                            sections: sections.map { Header.Section(name: $0.0, count: $0.1.count) })
+        let json = try JSONEncoder().encode(header)
+        var bytes = Self.magic
+        append(Self.formatVersion, to: &bytes)
+        append(UInt64(json.count), to: &bytes)
+        bytes.append(contentsOf: json)
+        for (_, values) in sections {
+            values.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        }
+        var hash = SHA256()
+        hash.update(bytes)
+        bytes.append(contentsOf: hash.finalizeBytes())
+        return bytes
+    }
+
+    private func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    /// Writes `checkpoint.bwck` in `directory` atomically (creating the directory if needed).
+    public func write(to directory: String) throws(DataError) {
+        let temporary = try writeTemporary(in: directory)
+        try Self.commit(temporary: temporary, in: directory)
+    }
+
+    /// First half of `write`: the complete file under a temporary name, flushed to disk.
+    /// Until `commit` renames it, loading the directory still finds the previous checkpoint.
+    public func writeTemporary(in directory: String) throws(DataError) -> String {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw DataError(file: directory, "cannot create the checkpoint directory: \(error.localizedDescription)")
+        }
+        let bytes: [UInt8]
+        do { bytes = try encoded() } catch { throw DataError(file: directory, "cannot encode the checkpoint: \(error)") }
+        let path = directory + "/." + Self.fileName + ".tmp-\(getpid())"
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw DataError(file: path, "cannot create the checkpoint file: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var written = 0
+        while written < bytes.count {
+            let n = bytes[written...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                let reason = String(cString: strerror(errno))
+                unlink(path)
+                throw DataError(file: path, "cannot write the checkpoint: \(reason) (is the disk full?)")
+            }
+            written += n
+        }
+        guard fsync(fd) == 0 else {
+            unlink(path)
+            throw DataError(file: path, "cannot flush the checkpoint to disk: \(String(cString: strerror(errno)))")
+        }
+        return path
+    }
+
+    /// Second half of `write`: renames the temporary file over the checkpoint and fsyncs the directory.
+    public static func commit(temporary: String, in directory: String) throws(DataError) {
+        let target = directory + "/" + fileName
+        guard rename(temporary, target) == 0 else {
+            throw DataError(file: target, "cannot move the new checkpoint into place: \(String(cString: strerror(errno)))")
+        }
+        let dir = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dir >= 0 {
+            fsync(dir)
+            close(dir)
+        }
+    }
+
+    /// Loads `checkpoint.bwck` from `directory`, checking magic, version and checksum first.
+    public static func load(from directory: String) throws(DataError) -> Checkpoint {
+        let path = directory + "/" + fileName
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw DataError(file: directory, "no such checkpoint directory")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DataError(file: path, "no checkpoint here yet (it is written after the first --checkpoint-every steps or epoch)")
+        }
+        return try decode([UInt8](data), name: path)
+    }
+
+    /// Parses checkpoint bytes; `name` is used in errors.
+    public static func decode(_ bytes: [UInt8], name: String) throws(DataError) -> Checkpoint {
+        let fixed = magic.count + 4 + 8
+        guard bytes.count >= fixed + 32, Array(bytes[0..<magic.count]) == magic else {
+            throw DataError(file: name, "not a Batchwise checkpoint (wrong magic number or too short)")
+        }
+        let version = read(UInt32.self, bytes, at: magic.count)
+        guard version <= formatVersion else {
+            throw DataError(file: name, "checkpoint format \(version) was written by a newer Batchwise; this one reads format \(formatVersion) — upgrade Batchwise to load it")
+        }
+        var hash = SHA256()
+        bytes.withUnsafeBytes { hash.update(UnsafeRawBufferPointer(rebasing: $0[..<(bytes.count - 32)])) }
+        guard hash.finalizeBytes() == Array(bytes[(bytes.count - 32)...]) else {
+            throw DataError(file: name, "checkpoint is damaged or truncated (its SHA-256 checksum does not match); use an earlier copy or start again")
+        }
+        let headerLength = read(UInt64.self, bytes, at: magic.count + 4)
+        guard headerLength <= UInt64(bytes.count - fixed - 32) else {
+            throw DataError(file: name, "checkpoint header length \(headerLength) runs past the end of the file")
+        }
+        let headerEnd = fixed + Int(headerLength)
+        let header: Header
+        do {
+            header = try JSONDecoder().decode(Header.self, from: Data(bytes[fixed..<headerEnd]))
+        } catch {
+            throw DataError(file: name, "checkpoint header cannot be read: \(error)")
+        }
+        var offset = headerEnd
+        var values: [String: [Float]] = [:]
+        for section in header.sections {
+            let (byteCount, overflow) = section.count.multipliedReportingOverflow(by: 4)
+            guard section.count >= 0, !overflow, byteCount <= bytes.count - 32 - offset else {
+                throw DataError(file: name, "checkpoint section '\(section.name)' of \(section.count) floats runs past the end of the file")
+            }
+            values[section.name] = bytes[offset..<(offset + byteCount)].withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+            offset += byteCount
+        }
+        guard offset == bytes.count - 32, let parameters = values["parameters"], let optimizerState = values["optimizer_state"] else {
+            throw DataError(file: name, "checkpoint sections do not add up to the file (parameters or optimizer state missing)")
+        }
+        return Checkpoint(configuration: header.configuration, state: header.state, parameters: parameters,
+                          optimizerState: optimizerState, bestParameters: values["best_parameters"])
+    }
+
+    private static func read<T: FixedWidthInteger>(_: T.Type, _ bytes: [UInt8], at offset: Int) -> T {
+        var value: T = 0
+        withUnsafeMutableBytes(of: &value) { $0.copyBytes(from: bytes[offset..<(offset + MemoryLayout<T>.size)]) }
+        return T(littleEndian: value)
+    }
+}

@@ -1,0 +1,120 @@
+/// Where a run's data came from, so a resumed run (and `eval`/`predict`) can find it again.
+public struct DataSource: Sendable, Equatable, Codable {
+    /// The training file, or nil for the built-in digits (or synthetic data).
+    public var path: String?
+    public var labels: String?
+    public var test: String?
+    public var testLabels: String?
+    /// The CSV label column as given (`--label`), or nil for the last column.
+    public var labelColumn: String?
+    /// Samples of a synthetic task, when training on one.
+    public var synthetic: Int?
+    /// Share of the training data held out for validation (when no test file is given).
+    public var validationSplit: Double
+    public var normalize: FeatureScaling.Kind
+    public var scale: Float
+
+    public init(path: String? = nil, labels: String? = nil, test: String? = nil, testLabels: String? = nil,
+                labelColumn: String? = nil, synthetic: Int? = nil, validationSplit: Double = 0.2,
+                normalize: FeatureScaling.Kind = .none, scale: Float = 1) {
+        self.path = path
+        self.labels = labels
+        self.test = test
+        self.testLabels = testLabels
+        self.labelColumn = labelColumn
+        self.synthetic = synthetic
+        self.validationSplit = validationSplit
+        self.normalize = normalize
+        self.scale = scale
+    }
+}
+
+/// Everything that defines a training run: model, optimizer, schedules, data, seed. It is
+/// written into every checkpoint, so a resumed run continues the same run.
+public struct TrainingConfiguration: Sendable, Equatable, Codable {
+    public var layers: [Int]
+    public var activation: Activation
+    public var loss: Loss
+    public var optimizer: OptimizerChoice
+    public var learningRate: LearningRateSchedule
+    public var batchSizes: BatchSizeSchedule
+    public var lastBatch: LastBatchPolicy
+    public var epochs: Int
+    public var seed: UInt64
+    /// Stop when the validation loss has not improved for this many epochs (keeping the best weights).
+    public var patience: Int?
+    public var onNonFinite: NonFinitePolicy
+    public var data: DataSource
+    /// The feature scaling fitted on the training set (set once the data is loaded).
+    public var scaling: FeatureScaling?
+    /// Worker threads the run was started with (informational: resuming with another count
+    /// continues correctly but not bit-identically).
+    public var threads: Int
+
+    public init(layers: [Int], activation: Activation = .relu, loss: Loss = .crossEntropy,
+                optimizer: OptimizerChoice, learningRate: LearningRateSchedule, batchSizes: BatchSizeSchedule,
+                lastBatch: LastBatchPolicy = .keep, epochs: Int, seed: UInt64, patience: Int? = nil,
+                onNonFinite: NonFinitePolicy = .stop, data: DataSource = DataSource(), scaling: FeatureScaling? = nil,
+                threads: Int) throws(ConfigurationError) {
+        guard epochs >= 1 else { throw ConfigurationError("epochs must be at least 1 (got \(epochs))") }
+        if let patience, patience < 1 { throw ConfigurationError("patience must be at least 1 epoch (got \(patience))") }
+        self.layers = layers
+        self.activation = activation
+        self.loss = loss
+        self.optimizer = optimizer
+        self.learningRate = learningRate
+        self.batchSizes = batchSizes
+        self.lastBatch = lastBatch
+        self.epochs = epochs
+        self.seed = seed
+        self.patience = patience
+        self.onNonFinite = onNonFinite
+        self.data = data
+        self.scaling = scaling
+        self.threads = threads
+    }
+
+    /// The model this configuration describes.
+    public func makeModel() throws(ConfigurationError) -> MLP {
+        try MLP(widths: layers, activation: activation, loss: loss)
+    }
+
+    /// `64-128-10 relu, cross-entropy`.
+    public var modelDescription: String {
+        "\(layers.map(String.init).joined(separator: "-")) \(activation.rawValue), \(loss.rawValue)"
+    }
+}
+
+/// Where a run stands: enough, with the weights and optimizer state, to continue it exactly.
+public struct TrainingState: Sendable, Equatable, Codable {
+    /// The epoch in progress (1-based); `epochs + 1` once training is complete.
+    public var epoch = 1
+    /// The next step to run within `epoch`.
+    public var stepInEpoch = 0
+    /// Batches processed since the start (updates and skipped batches): the schedules' clock.
+    public var scheduleStep = 0
+    /// Optimizer updates taken since the start (Adam's t).
+    public var optimizerSteps = 0
+    /// Sums over the part of `epoch` done so far.
+    public var epochSteps = 0
+    public var epochSkipped = 0
+    public var epochSamples = 0
+    public var epochLossSum = 0.0
+    public var epochCorrect = 0
+    public var epochSeconds = 0.0
+    /// Batches skipped for a non-finite loss since the start.
+    public var skippedTotal = 0
+    /// Training wall time since the start, over all sessions.
+    public var wallSeconds = 0.0
+    public var bestValidationLoss: Double?
+    public var bestEpoch: Int?
+    public var epochsWithoutImprovement = 0
+    public var stoppedEarly = false
+    /// One record per finished epoch.
+    public var history: [EpochRecord] = []
+
+    public init() {}
+
+    /// True once every epoch has run, or early stopping ended the run.
+    public func isComplete(epochs: Int) -> Bool { stoppedEarly || epoch > epochs }
+}

@@ -1,0 +1,189 @@
+import Foundation
+
+/// A whole training run: epochs under the schedules, validation after each epoch, early
+/// stopping, checkpoints, and exact resumption from any checkpoint.
+///
+/// The session splits each epoch into jobs at the steps where something must happen on the
+/// calling thread — a checkpoint, a progress update, the step budget — and otherwise lets the
+/// workers run the steps back to back. A resumed session sees exactly the batches, learning
+/// rates and optimizer steps the uninterrupted run would have seen.
+public final class TrainingSession {
+    public let configuration: TrainingConfiguration
+    public let trainer: Trainer<MLP>
+    public let scheduler: EpochScheduler
+    public let train: Dataset
+    public let validation: Dataset?
+    public private(set) var state: TrainingState
+    private var bestParameters: [Float]?
+
+    /// Write a checkpoint after every this many steps (besides the one at each epoch's end).
+    public var checkpointEvery: Int?
+    /// Stop (after a checkpoint) once the run has taken this many steps in total.
+    public var maxSteps: Int?
+    /// Progress updates per epoch (0: only at the end of each epoch).
+    public var progressUpdatesPerEpoch = 0
+
+    /// Progress within an epoch.
+    public struct Progress: Sendable {
+        public let epoch: Int
+        public let step: Int
+        public let steps: Int
+        public let runningLoss: Double
+        public let samplesPerSecond: Double
+        public let elapsedSeconds: Double
+    }
+
+    /// What the session tells its caller while it runs.
+    public struct Events {
+        public var progress: (Progress) -> Void = { _ in }
+        public var epochEnd: (EpochRecord) throws -> Void = { _ in }
+        /// Called when a checkpoint is due; write `session.checkpoint()` where it belongs.
+        public var checkpoint: (TrainingSession) throws -> Void = { _ in }
+        public init() {}
+    }
+
+    /// How a `run` ended.
+    public enum Outcome: Sendable, Equatable {
+        case completed
+        case stoppedEarly(bestEpoch: Int)
+        /// `maxSteps` reached; resume from the last checkpoint to continue.
+        case paused(atStep: Int)
+    }
+
+    /// A new run (fresh weights from the seed), or the continuation of `resume`.
+    public init(configuration: TrainingConfiguration, topology: Topology, plan: PlacementPlan,
+                train: Dataset, validation: Dataset?, resume: Checkpoint? = nil) throws {
+        let model = try configuration.makeModel()
+        scheduler = try EpochScheduler(sampleCount: train.count, seed: configuration.seed,
+                                       batchSizes: configuration.batchSizes, lastBatch: configuration.lastBatch)
+        trainer = try Trainer(model: model, optimizer: configuration.optimizer.optimizer, topology: topology, plan: plan,
+                              maxBatchSize: scheduler.maxBatchSize, seed: configuration.seed)
+        try trainer.validate(train)
+        if let validation { try trainer.validate(validation) }
+        self.configuration = configuration
+        self.train = train
+        self.validation = validation
+        state = TrainingState()
+        if let resume {
+            guard resume.parameters.count == model.parameterCount,
+                  resume.optimizerState.count == trainer.optimizerState.count,
+                  resume.bestParameters.map({ $0.count == model.parameterCount }) ?? true else {
+                throw ConfigurationError("the checkpoint's weights do not fit the model \(configuration.modelDescription)")
+            }
+            try trainer.setParameters(resume.parameters)
+            trainer.optimizerState.assign(resume.optimizerState)
+            trainer.step = resume.state.optimizerSteps
+            state = resume.state
+            bestParameters = resume.bestParameters
+        }
+    }
+
+    /// A checkpoint of the run as it stands.
+    public func checkpoint() -> Checkpoint {
+        Checkpoint(configuration: configuration, state: state, parameters: trainer.parameterValues,
+                   optimizerState: trainer.optimizerState.array, bestParameters: bestParameters)
+    }
+
+    /// Runs until the last epoch, early stopping, or `maxSteps`.
+    @discardableResult
+    public func run(_ events: Events = Events()) throws -> Outcome {
+        let epochs = configuration.epochs
+        while !state.isComplete(epochs: epochs) {
+            let plan = scheduler.plan(epoch: state.epoch)
+            while state.stepInEpoch < plan.steps {
+                if let maxSteps, state.scheduleStep >= maxSteps {
+                    try events.checkpoint(self)
+                    return .paused(atStep: state.scheduleStep)
+                }
+                let end = nextStop(plan: plan)
+                try runSteps(plan, to: end)
+                events.progress(Progress(epoch: state.epoch, step: state.stepInEpoch, steps: plan.steps,
+                                         runningLoss: state.epochLossSum / Double(max(state.epochSamples, 1)),
+                                         samplesPerSecond: Double(state.epochSamples) / max(state.epochSeconds, 1e-9),
+                                         elapsedSeconds: state.epochSeconds))
+                if let every = checkpointEvery, state.scheduleStep % every == 0, state.stepInEpoch < plan.steps {
+                    try events.checkpoint(self)
+                }
+            }
+            try events.epochEnd(try finishEpoch(plan))
+            try events.checkpoint(self)
+        }
+        if configuration.patience != nil, let best = bestParameters {
+            try trainer.setParameters(best)
+        }
+        if state.stoppedEarly, let best = state.bestEpoch { return .stoppedEarly(bestEpoch: best) }
+        return .completed
+    }
+
+    /// The step at which the current job must end.
+    private func nextStop(plan: EpochPlan) -> Int {
+        var end = plan.steps
+        let start = state.stepInEpoch
+        if let every = checkpointEvery { end = min(end, start + every - state.scheduleStep % every) }
+        if let maxSteps { end = min(end, start + max(1, maxSteps - state.scheduleStep)) }
+        if progressUpdatesPerEpoch > 0 {
+            end = min(end, start + max(1, plan.steps / progressUpdatesPerEpoch))
+        }
+        return end
+    }
+
+    private func runSteps(_ plan: EpochPlan, to end: Int) throws {
+        let start = state.stepInEpoch
+        let rates = (start..<end).map { t in
+            configuration.learningRate.rate(step: state.scheduleStep + (t - start), epoch: plan.epoch, epochs: configuration.epochs,
+                                            stepInEpoch: t, stepsInEpoch: plan.steps, batchSize: plan.batchSize)
+        }
+        let report = try trainer.trainSteps(plan, on: train, steps: start..<end, learningRates: rates,
+                                            onNonFinite: configuration.onNonFinite)
+        state.stepInEpoch = end
+        state.scheduleStep += end - start
+        state.optimizerSteps = trainer.step
+        state.epochSteps += report.steps
+        state.epochSkipped += report.skipped
+        state.skippedTotal += report.skipped
+        state.epochSamples += report.samples
+        state.epochLossSum += report.lossSum
+        state.epochCorrect += report.correct
+        state.epochSeconds += report.seconds
+        state.wallSeconds += report.seconds
+    }
+
+    /// Validation, early stopping and the epoch's record; moves the state to the next epoch.
+    private func finishEpoch(_ plan: EpochPlan) throws -> EpochRecord {
+        let evaluation = try validation.map { try trainer.evaluate(on: $0) }
+        let samples = max(state.epochSamples, 1)
+        let lastRate = configuration.learningRate.rate(
+            step: max(state.scheduleStep - 1, 0), epoch: plan.epoch, epochs: configuration.epochs,
+            stepInEpoch: max(plan.steps - 1, 0), stepsInEpoch: plan.steps, batchSize: plan.batchSize)
+        let record = EpochRecord(
+            epoch: plan.epoch, step: state.optimizerSteps, learningRate: Double(lastRate), batchSize: plan.batchSize,
+            trainLoss: state.epochLossSum / Double(samples),
+            trainAccuracy: train.classCount == nil ? nil : Double(state.epochCorrect) / Double(samples),
+            validationLoss: evaluation?.loss, validationAccuracy: evaluation?.accuracy,
+            samplesPerSecond: Double(state.epochSamples) / max(state.epochSeconds, 1e-9),
+            wallSeconds: state.wallSeconds)
+        state.history.append(record)
+        if let loss = evaluation?.loss {
+            if loss < (state.bestValidationLoss ?? .infinity) {
+                state.bestValidationLoss = loss
+                state.bestEpoch = plan.epoch
+                state.epochsWithoutImprovement = 0
+                if configuration.patience != nil { bestParameters = trainer.parameterValues }
+            } else {
+                state.epochsWithoutImprovement += 1
+                if let patience = configuration.patience, state.epochsWithoutImprovement >= patience {
+                    state.stoppedEarly = true
+                }
+            }
+        }
+        state.epoch += 1
+        state.stepInEpoch = 0
+        state.epochSteps = 0
+        state.epochSkipped = 0
+        state.epochSamples = 0
+        state.epochLossSum = 0
+        state.epochCorrect = 0
+        state.epochSeconds = 0
+        return record
+    }
+}
