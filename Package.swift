@@ -19,6 +19,11 @@ let package = Package(
             providers: [.apt(["libhwloc-dev"])]
         ),
         .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .systemLibrary(
             name: "COpenBLAS",
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
@@ -30,7 +35,7 @@ let package = Package(
         .target(
             name: "Batchwise",
             dependencies: [
-                "CHwloc", "COpenBLAS", "CBatchwiseShims",
+                "CHwloc", "COpenBLAS", "CBatchwiseShims", "CZlib",
                 .product(name: "Atomics", package: "swift-atomics"),
             ]
         ),
@@ -43,7 +48,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BatchwiseTests",
-            dependencies: ["Batchwise", "CBatchwiseShims", "CHwloc", "BatchwiseCLI"]
+            dependencies: ["Batchwise", "CBatchwiseShims", "CHwloc", "CZlib", "BatchwiseCLI"]
         ),
     ]
 )

@@ -10,6 +10,8 @@ public struct CSVLoader: Sendable {
     /// Which column holds the label (target).
     public enum LabelColumn: Sendable, Equatable {
         case last
+        /// No label column: every column is a feature (data to predict on); targets are 0.
+        case none
         case index(Int)      // 0-based
         case name(String)    // needs a header
 
@@ -31,14 +33,9 @@ public struct CSVLoader: Sendable {
         self.classification = classification
     }
 
+    /// Reads the file at `path`, gzip-compressed or not.
     public func load(path: String) throws(DataError) -> Dataset {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw DataError(file: path, "no such file; check the path given to --data or --test")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DataError(file: path, "the file cannot be read (is it a directory, or unreadable?)")
-        }
-        return try parse(data, name: path)
+        try parse(DataFile.read(path: path), name: path)
     }
 
     /// Parses CSV text already in memory; `name` is used in errors.
@@ -61,11 +58,12 @@ public struct CSVLoader: Sendable {
         // A header has a cell that is text; an empty cell is a data error, not a header.
         let hasHeader = header ?? first.cells.contains { !$0.isEmpty && Float($0) == nil }
         let columnCount = first.cells.count
-        guard columnCount >= 2 else {
+        guard columnCount >= (label == .none ? 1 : 2) else {
             throw DataError(file: name, line: first.number, "a row has \(columnCount) column; at least one feature and one label column are needed")
         }
         let labelIndex: Int
         switch label {
+        case .none: labelIndex = -1
         case .last: labelIndex = columnCount - 1
         case .index(let i):
             guard i >= 0 && i < columnCount else {
@@ -109,6 +107,10 @@ public struct CSVLoader: Sendable {
                     features.append(value)
                 }
             }
+        }
+        if labelIndex < 0 {
+            return Dataset(name: name, features: features, targets: Array(repeating: 0, count: rows.count),
+                           featureWidth: columnCount, targetWidth: 1, classCount: nil)
         }
         let classCount = classification ? Int(targets.max() ?? 0) + 1 : nil
         return Dataset(name: name, features: features, targets: targets, featureWidth: columnCount - 1,
