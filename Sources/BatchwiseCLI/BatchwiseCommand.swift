@@ -8,7 +8,7 @@ struct BatchwiseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "batchwise",
         abstract: "Train neural networks by synchronous data-parallel minibatch SGD on the cores of this machine.",
-        subcommands: [TrainCommand.self, TopologyCommand.self],
+        subcommands: [TrainCommand.self, EvalCommand.self, PredictCommand.self, TopologyCommand.self],
         defaultSubcommand: nil)
 
     /// Runs the command and turns every failure into one `error:` line and a non-zero exit.
@@ -33,6 +33,7 @@ struct BatchwiseCommand: ParsableCommand {
         case let e as DataError: return e.description
         case let e as TrainingError: return e.message
         case let e as TopologyError: return e.message
+        case let e as OutputFileError: return e.description
         default:
             let message = BatchwiseCommand.message(for: error)
             let firstLine = message.split(separator: "\n").first.map(String.init) ?? message

@@ -11,136 +11,212 @@ struct TrainCommand: ParsableCommand {
             averages the gradient over the whole batch and takes one optimizer step with it: \
             bigger batches give smoother gradients and more samples/s, but fewer steps per epoch.
 
-            Data: a CSV of numbers, one sample per row, with the class label in the last column \
-            (or the one named by --label). Without --test, a seeded 20 % of --data is held out.
+            Data: CSV (label in the last column, or --label), IDX (MNIST *-ubyte) or NPY features \
+            with --labels, each optionally gzip-compressed. Without --test, a seeded \
+            --validation-split of --data is held out for validation.
+
+            Checkpoints: --checkpoint-dir DIR writes DIR/checkpoint.bwck at the end of every epoch \
+            (and every --checkpoint-every steps); --resume DIR continues exactly where it stopped, \
+            with the configuration stored in the checkpoint.
             """)
 
-    @Option(help: "Training data (CSV). Default: the built-in 8×8 digits (1,797 samples, 10 classes).")
+    // MARK: Data
+    @Option(help: "Training data: CSV, IDX or NPY (optionally .gz). Default: the built-in 8×8 digits.")
     var data: String?
-
-    @Option(help: "Test data (CSV, same columns as --data). Default: a seeded hold-out of --data.")
+    @Option(help: "Labels for IDX or NPY --data (IDX or NPY, one per sample).")
+    var labels: String?
+    @Option(help: "Test data, same columns as --data; used for validation each epoch.")
     var test: String?
-
-    @Option(help: "Train on a seeded synthetic classification task of this many samples, shaped by --layers (for benchmarks).")
-    var synthetic: Int?
-
-    @Option(help: "The label column of the CSV: a header name or a 0-based column number (default: the last).")
+    @Option(help: "Labels for IDX or NPY --test.")
+    var testLabels: String?
+    @Option(help: "The label column of a CSV: a header name or a 0-based column number (default: the last).")
     var label: String?
+    @Option(help: "Train on a seeded synthetic classification task of this many samples, shaped by --layers.")
+    var synthetic: Int?
+    @Option(help: "Share of --data held out for validation when no --test is given (0 for none; default 0.2).")
+    var validationSplit: Double?
+    @Option(help: "Feature scaling fitted on the training set: none, minmax or standard.")
+    var normalize: String?
+    @Option(help: "Divide every raw feature by this first (such as 255 for bytes).")
+    var scale: Float?
 
+    // MARK: Model and optimizer
     @Option(help: "Layer widths from input to output, such as 64,128,10 (default: input,128,classes).")
     var layers: String?
-
     @Option(help: "Activation between layers: relu, tanh or sigmoid.")
-    var activation: String = "relu"
-
+    var activation: String?
     @Option(help: "Loss: cross-entropy (class labels), mse or l1 (numeric targets).")
-    var loss: String = "cross-entropy"
+    var loss: String?
+    @Option(help: "Optimizer: sgd, adam or adamw.")
+    var optimizer: String?
+    @Option(parsing: .unconditional, help: "Learning rate (default 0.05 for SGD, 0.001 for Adam).")
+    var lr: Float?
+    @Option(parsing: .unconditional, help: "SGD momentum in [0, 1) (default 0.9).")
+    var momentum: Float?
+    @Flag(help: "Use Nesterov momentum (SGD).")
+    var nesterov = false
+    @Option(parsing: .unconditional, help: "Weight decay: L2 for sgd and adam, decoupled for adamw.")
+    var weightDecay: Float?
 
-    @Option(help: "Samples per optimizer step: the gradient is averaged over the batch and one step is taken.")
-    var batchSize: Int = 32
+    // MARK: Schedules
+    @Option(help: "Samples per optimizer step, or a schedule such as 64,256@5,1024@10 (size@epoch): the gradient is averaged over the batch and one step is taken.")
+    var batchSize: String?
+    @Option(help: "The samples left when the batch size does not divide the data: keep (a shorter last batch) or drop.")
+    var lastBatch: String?
+    @Option(help: "Learning-rate schedule: constant, step:GAMMA@E1,E2 (×GAMMA at those epochs), cosine or cosine:FLOOR.")
+    var lrSchedule: String?
+    @Option(help: "Linear learning-rate warmup over this many steps.")
+    var warmupSteps: Int?
+    @Option(help: "Learning-rate scaling: none, or linear (×batch/--base-batch-size, Goyal et al. 2017).")
+    var lrScaling: String?
+    @Option(help: "The batch size at which --lr applies under --lr-scaling linear.")
+    var baseBatchSize: Int?
+    @Option(help: "Passes over the training data.")
+    var epochs: Int?
+    @Option(help: "Stop when the validation loss has not improved for this many epochs, keeping the best weights.")
+    var patience: Int?
+    @Option(help: "When a batch's loss is NaN or infinite: stop (with an error) or skip the batch.")
+    var onNonfinite: String?
+    @Option(help: "Seed for initialisation, the validation split and shuffling: same seed and threads ⇒ identical weights.")
+    var seed: UInt64?
 
     @OptionGroup var placement: PlacementOptions
 
-    @Option(help: "Passes over the training data.")
-    var epochs: Int = 30
-
-    @Option(parsing: .unconditional, help: "Learning rate (step size) of SGD.")
-    var lr: Float = 0.05
-
-    @Option(parsing: .unconditional, help: "SGD momentum in [0, 1).")
-    var momentum: Float = 0.9
-
-    @Flag(help: "Use Nesterov momentum.")
-    var nesterov = false
-
-    @Option(parsing: .unconditional, help: "L2 weight decay added to the gradient.")
-    var weightDecay: Float = 0
-
-    @Option(help: "Seed for initialisation, the test split and shuffling: same seed and threads ⇒ identical weights.")
-    var seed: UInt64 = 1
-
-    @Flag(help: "Also print, per epoch, how the workers' time split between computing, waiting at barriers and the all-reduce.")
+    // MARK: Checkpoints and feedback
+    @Option(help: "Write checkpoints into this directory (at every epoch's end).")
+    var checkpointDir: String?
+    @Option(help: "Also checkpoint every this many steps.")
+    var checkpointEvery: Int?
+    @Option(help: "Continue the run checkpointed in this directory.")
+    var resume: String?
+    @Option(help: "Stop after this many steps in total (checkpointing first); --resume continues.")
+    var maxSteps: Int?
+    @Option(help: "Append one JSON object per epoch to this .jsonl file.")
+    var metrics: String?
+    @Option(help: "Draw the loss and accuracy curves into this SVG file.")
+    var plot: String?
+    @Flag(help: "No progress bar: one line per epoch.")
+    var quiet = false
+    @Flag(help: "Also print, per epoch, how the workers' time split between computing, barriers and the all-reduce.")
     var timing = false
 
     func run() throws {
-        guard batchSize >= 1 else { throw ConfigurationError("--batch-size must be at least 1 (got \(batchSize))") }
-        guard epochs >= 1 else { throw ConfigurationError("--epochs must be at least 1 (got \(epochs))") }
-        guard lr.isFinite && lr > 0 else { throw ConfigurationError("--lr must be a finite number above 0 (got \(lr))") }
-        let activation = try Activation(parsing: self.activation)
-        let loss = try Loss(parsing: self.loss)
-        let optimizer = try SGD(momentum: momentum, nesterov: nesterov, weightDecay: weightDecay)
+        if let n = checkpointEvery, n < 1 { throw ConfigurationError("--checkpoint-every must be at least 1 step (got \(n))") }
+        if let n = maxSteps, n < 1 { throw ConfigurationError("--max-steps must be at least 1 (got \(n))") }
+        if checkpointEvery != nil && checkpointDir == nil && resume == nil {
+            throw ConfigurationError("--checkpoint-every needs --checkpoint-dir")
+        }
+        let checkpoint = try resume.map { dir throws -> Checkpoint in try Checkpoint.load(from: dir) }
+        var configuration = try checkpoint.map(resumedConfiguration) ?? newConfiguration()
         let topology = try Topology()
         let plan = try placement.plan(on: topology)
-        let (train, test) = try loadData(classification: loss.isClassification)
-        let widths = try layerWidths(train: train, loss: loss)
-        let model = try MLP(widths: widths, activation: activation, loss: loss)
-        let trainer = try Trainer(model: model, optimizer: optimizer, topology: topology, plan: plan,
-                                  maxBatchSize: min(batchSize, train.count), seed: seed)
-        try trainer.validate(train)
-        try trainer.validate(test)
-
-        print("data: \(train.name), \(train.count) training and \(test.count) test samples, \(train.featureWidth) features")
-        print("model: \(widths.map(String.init).joined(separator: "-")) \(activation.rawValue), \(loss.rawValue), \(model.layout.trainableCount) parameters")
-        print("training: batch \(batchSize), lr \(lr), momentum \(momentum)\(nesterov ? " (Nesterov)" : ""), \(plan.workerCount) thread(s) \(plan.placement) on PU \(plan.units.map { String($0.osIndex) }.joined(separator: ",")), seed \(seed), BLAS \(Gemm.backendName)")
-        fflush(nil)
-        var totalSeconds = 0.0
-        let summaries = try trainer.fit(train: train, test: test, epochs: epochs, batchSize: min(batchSize, train.count), learningRate: lr, seed: seed) { s in
-            totalSeconds += s.report.seconds
-            var line = "epoch \(s.report.epoch)/\(epochs)  train loss \(format(s.report.trainLoss, 4))"
-            if let t = s.test {
-                line += "  test loss \(format(t.loss, 4))"
-                if let a = t.accuracy { line += "  test acc \(format(a * 100, 2))%" }
-            }
-            line += "  \(Int(s.report.samplesPerSecond.rounded())) samples/s"
-            if timing {
-                let p = s.report.phases, total = max(p.compute + p.barrier + p.allReduce, 1e-12)
-                line += "  [compute \(format(100 * p.compute / total, 0))%, barrier \(format(100 * p.barrier / total, 0))%, all-reduce \(format(100 * p.allReduce / total, 0))%]"
-            }
-            print(line)
-            fflush(nil)
+        let data = try RunData.load(configuration.data, loss: configuration.loss, layers: configuration.layers,
+                                    seed: configuration.seed, scaling: configuration.scaling)
+        if configuration.layers.isEmpty {
+            configuration.layers = [data.train.featureWidth, 128,
+                                    configuration.loss.isClassification ? max(2, data.train.classCount ?? 2) : data.train.targetWidth]
         }
-        let last = summaries.last!
-        var done = "done: \(epochs) epoch(s), \(trainer.step) steps in \(format(totalSeconds, 2)) s training time"
-        if let a = last.test?.accuracy { done += ", test accuracy \(format(a * 100, 2))%" }
-        print(done)
-        print("weights sha256: \(trainer.weightsDigest())")
+        configuration.scaling = data.scaling
+        configuration.threads = checkpoint?.configuration.threads ?? plan.workerCount
+        let session = try TrainingSession(configuration: configuration, topology: topology, plan: plan,
+                                          train: data.train, validation: data.validation, resume: checkpoint)
+        session.checkpointEvery = checkpointEvery
+        session.maxSteps = maxSteps
+        let output = try TrainingOutput(session: session, data: data, quiet: quiet, timing: timing,
+                                        metrics: metrics, appendMetrics: checkpoint != nil, plot: plot)
+        session.progressUpdatesPerEpoch = output.progressBar.isLive ? 50 : 0
+        output.header(plan: plan, resumedFrom: resume.map { (dir: $0, state: checkpoint!.state, threads: checkpoint!.configuration.threads) })
+        let directory = checkpointDir ?? resume
+        var events = output.events()
+        events.checkpoint = { session in
+            if let directory { try session.checkpoint().write(to: directory) }
+        }
+        let outcome = try session.run(events)
+        try output.finish(outcome, checkpointDirectory: directory)
     }
 
-    private func loadData(classification: Bool) throws -> (Dataset, Dataset) {
-        let labelColumn = label.map(CSVLoader.LabelColumn.init(parsing:)) ?? .last
-        let loader = CSVLoader(label: labelColumn, classification: classification)
-        let all: Dataset
-        if let synthetic {
-            guard data == nil else { throw ConfigurationError("give either --data or --synthetic, not both") }
-            guard synthetic >= 2 && synthetic <= 100_000_000 else {
-                throw ConfigurationError("--synthetic must be between 2 and 100000000 samples (got \(synthetic))")
-            }
-            guard classification else { throw ConfigurationError("--synthetic makes a classification task; use --loss cross-entropy") }
-            guard let widths = try layers.map(parseWidths), widths.count >= 2, widths.allSatisfy({ $0 >= 1 }), widths.last! >= 2 else {
-                throw ConfigurationError("--synthetic needs --layers with the input width first and at least 2 classes last, such as 784,1024,1024,10")
-            }
-            all = Dataset.synthetic(samples: synthetic, features: widths[0], classes: widths.last!, seed: seed)
-        } else if let data {
-            all = try loader.load(path: data)
-        } else {
-            if test != nil { throw ConfigurationError("--test needs --data: the built-in digits come with their own hold-out") }
-            if !classification { throw ConfigurationError("the built-in digits are a classification task; use --loss cross-entropy or give --data") }
-            all = Dataset.digits()
+    /// A fresh run's configuration from the flags and their defaults.
+    private func newConfiguration() throws -> TrainingConfiguration {
+        let loss = try Loss(parsing: self.loss ?? "cross-entropy")
+        let optimizerName = (optimizer ?? "sgd").lowercased()
+        let choice: OptimizerChoice
+        switch optimizerName {
+        case "sgd":
+            choice = .sgd(try SGD(momentum: momentum ?? 0.9, nesterov: nesterov, weightDecay: weightDecay ?? 0))
+        case "adam", "adamw":
+            if momentum != nil || nesterov { throw ConfigurationError("--momentum and --nesterov are for --optimizer sgd") }
+            choice = .adam(try Adam(weightDecay: weightDecay ?? 0, decoupledWeightDecay: optimizerName == "adamw"))
+        default:
+            throw ConfigurationError("unknown optimizer '\(optimizer!)'; choose one of: sgd, adam, adamw")
         }
-        if let test {
-            let testSet = try loader.load(path: test)
-            guard testSet.featureWidth == all.featureWidth else {
-                throw ConfigurationError("\(test) has \(testSet.featureWidth) feature columns but \(all.name) has \(all.featureWidth); both files need the same columns")
-            }
-            return (all, testSet)
+        let rate = lr ?? (optimizerName == "sgd" ? 0.05 : 0.001)
+        guard rate.isFinite && rate > 0 else { throw ConfigurationError("--lr must be a finite number above 0 (got \(rate))") }
+        var scalingBase: Int?
+        switch (lrScaling ?? "none").lowercased() {
+        case "none": if baseBatchSize != nil { throw ConfigurationError("--base-batch-size needs --lr-scaling linear") }
+        case "linear":
+            guard let b = baseBatchSize else { throw ConfigurationError("--lr-scaling linear needs --base-batch-size N (the batch size --lr was tuned for)") }
+            scalingBase = b
+        default: throw ConfigurationError("--lr-scaling must be none or linear (got '\(lrScaling!)')")
         }
-        return try all.split(testFraction: 0.2, seed: seed)
+        let schedule = try LearningRateSchedule(base: rate, shape: try LearningRateSchedule.parseShape(lrSchedule ?? "constant"),
+                                                warmupSteps: warmupSteps ?? 0, scalingBaseBatchSize: scalingBase)
+        let batches: BatchSizeSchedule
+        do { batches = try BatchSizeSchedule(parsing: batchSize ?? "32") } catch { throw ConfigurationError("--batch-size: \(error.message)") }
+        if let epochs, epochs < 1 { throw ConfigurationError("--epochs must be at least 1 (got \(epochs))") }
+        guard let lastBatch = LastBatchPolicy(rawValue: (self.lastBatch ?? "keep").lowercased()) else {
+            throw ConfigurationError("--last-batch must be keep or drop (got '\(self.lastBatch!)')")
+        }
+        guard let onNonFinite = NonFinitePolicy(rawValue: (onNonfinite ?? "stop").lowercased()) else {
+            throw ConfigurationError("--on-nonfinite must be stop or skip (got '\(onNonfinite!)')")
+        }
+        guard let normalize = FeatureScaling.Kind(rawValue: (self.normalize ?? "none").lowercased()) else {
+            throw ConfigurationError("--normalize must be none, minmax or standard (got '\(self.normalize!)')")
+        }
+        let split = validationSplit ?? 0.2
+        guard split.isFinite && split >= 0 && split < 1 else {
+            throw ConfigurationError("--validation-split must be at least 0 and below 1 (got \(split))")
+        }
+        if test != nil && validationSplit != nil { throw ConfigurationError("give either --test or --validation-split, not both") }
+        let source = DataSource(path: data, labels: labels, test: test, testLabels: testLabels, labelColumn: label,
+                                synthetic: synthetic, validationSplit: split, normalize: normalize, scale: scale ?? 1)
+        if let patience, source.test == nil, split == 0 {
+            throw ConfigurationError("--patience \(patience) needs validation data: give --test or a --validation-split above 0")
+        }
+        return try TrainingConfiguration(
+            layers: try layers.map(parseWidths) ?? [], activation: try Activation(parsing: activation ?? "relu"), loss: loss,
+            optimizer: choice, learningRate: schedule, batchSizes: batches, lastBatch: lastBatch,
+            epochs: epochs ?? 30, seed: seed ?? 1, patience: patience, onNonFinite: onNonFinite, data: source, threads: 0)
     }
 
-    private func layerWidths(train: Dataset, loss: Loss) throws -> [Int] {
-        let outputs = loss.isClassification ? max(2, train.classCount ?? 2) : train.targetWidth
-        guard let layers else { return [train.featureWidth, 128, outputs] }
-        return try parseWidths(layers)
+    /// A resumed run keeps its stored configuration; only the epoch count, file locations and
+    /// where it runs may change.
+    private func resumedConfiguration(_ checkpoint: Checkpoint) throws -> TrainingConfiguration {
+        let fixed: [(String, Bool)] = [
+            ("--layers", layers != nil), ("--activation", activation != nil), ("--loss", loss != nil),
+            ("--optimizer", optimizer != nil), ("--lr", lr != nil), ("--momentum", momentum != nil), ("--nesterov", nesterov),
+            ("--weight-decay", weightDecay != nil), ("--batch-size", batchSize != nil), ("--last-batch", lastBatch != nil),
+            ("--lr-schedule", lrSchedule != nil), ("--warmup-steps", warmupSteps != nil), ("--lr-scaling", lrScaling != nil),
+            ("--base-batch-size", baseBatchSize != nil), ("--patience", patience != nil), ("--on-nonfinite", onNonfinite != nil),
+            ("--seed", seed != nil), ("--synthetic", synthetic != nil), ("--label", label != nil),
+            ("--validation-split", validationSplit != nil), ("--normalize", normalize != nil), ("--scale", scale != nil),
+        ]
+        if let given = fixed.first(where: { $0.1 }) {
+            throw ConfigurationError("\(given.0) cannot be changed when resuming: the run continues with the configuration in its checkpoint (\(checkpoint.configuration.modelDescription), \(checkpoint.configuration.optimizer))")
+        }
+        var c = checkpoint.configuration
+        if let epochs {
+            guard epochs >= checkpoint.state.epoch - 1 else {
+                throw ConfigurationError("--epochs \(epochs) is fewer than the \(checkpoint.state.epoch - 1) epochs already trained")
+            }
+            c.epochs = epochs
+        }
+        // The data may have moved; its shape is checked against the model when it loads.
+        if let data { c.data.path = data }
+        if let labels { c.data.labels = labels }
+        if let test { c.data.test = test }
+        if let testLabels { c.data.testLabels = testLabels }
+        return c
     }
 
     private func parseWidths(_ text: String) throws -> [Int] {
@@ -151,6 +227,4 @@ struct TrainCommand: ParsableCommand {
         }
         return widths
     }
-
-    private func format(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
 }

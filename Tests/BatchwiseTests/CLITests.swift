@@ -176,7 +176,7 @@ import Testing
         let run = try batchwise(["train", "--data", path, "--label", "class", "--epochs", "2", "--batch-size", "4"])
         #expect(run.reason == .exit)
         #expect(run.status == 0, "stderr: \(run.stderr)")
-        #expect(run.stdout.contains("16 training and 4 test samples, 2 features"))
+        #expect(run.stdout.contains("16 training, 4 validation samples, 2 features"))
         #expect(run.stdout.contains("model: 2-128-2 "))
         _ = try weightsDigest(run)
     }

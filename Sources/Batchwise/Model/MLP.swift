@@ -125,6 +125,14 @@ public final class MLP: GradientModel {
         return ShardLoss(lossSum: result.lossSum, correct: result.correct)
     }
 
+    /// Runs the forward pass and copies the network's outputs (logits for cross-entropy)
+    /// into `into`, `samples.count × outputWidth` floats.
+    public func outputs(parameters p: UnsafePointer<Float>, samples: ShardSamples, workspace ws: Workspace,
+                        into out: UnsafeMutablePointer<Float>) {
+        if samples.count == 0 { return }
+        out.update(from: forward(p, samples, ws), count: samples.count * outputWidth)
+    }
+
     public func evaluate(parameters p: UnsafePointer<Float>, samples: ShardSamples, workspace ws: Workspace) -> ShardLoss {
         if samples.count == 0 { return ShardLoss() }
         let outputs = forward(p, samples, ws)

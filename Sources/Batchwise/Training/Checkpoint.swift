@@ -30,6 +30,13 @@ public struct Checkpoint: Sendable, Equatable {
         self.bestParameters = bestParameters
     }
 
+    /// The weights a finished run ends with — the best validation epoch's when early stopping
+    /// kept them — or the current weights of a run still in progress.
+    public var finalParameters: [Float] {
+        if configuration.patience != nil, state.isComplete(epochs: configuration.epochs), let best = bestParameters { return best }
+        return parameters
+    }
+
     struct Header: Codable {
         var configuration: TrainingConfiguration
         var state: TrainingState

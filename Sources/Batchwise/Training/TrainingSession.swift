@@ -22,6 +22,9 @@ public final class TrainingSession {
     public var maxSteps: Int?
     /// Progress updates per epoch (0: only at the end of each epoch).
     public var progressUpdatesPerEpoch = 0
+    /// Where the workers' time went in the last epoch finished.
+    public private(set) var lastPhases: StepPhases?
+    private var epochPhases = StepPhases()
 
     /// Progress within an epoch.
     public struct Progress: Sendable {
@@ -146,6 +149,9 @@ public final class TrainingSession {
         state.epochCorrect += report.correct
         state.epochSeconds += report.seconds
         state.wallSeconds += report.seconds
+        epochPhases.compute += report.phases.compute
+        epochPhases.barrier += report.phases.barrier
+        epochPhases.allReduce += report.phases.allReduce
     }
 
     /// Validation, early stopping and the epoch's record; moves the state to the next epoch.
@@ -163,6 +169,8 @@ public final class TrainingSession {
             samplesPerSecond: Double(state.epochSamples) / max(state.epochSeconds, 1e-9),
             wallSeconds: state.wallSeconds)
         state.history.append(record)
+        lastPhases = epochPhases
+        epochPhases = StepPhases()
         if let loss = evaluation?.loss {
             if loss < (state.bestValidationLoss ?? .infinity) {
                 state.bestValidationLoss = loss

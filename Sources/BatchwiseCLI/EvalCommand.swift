@@ -1,0 +1,109 @@
+import ArgumentParser
+import Batchwise
+import Foundation
+
+/// A trained model from a checkpoint, ready to evaluate or predict on workers.
+struct TrainedModel {
+    let checkpoint: Checkpoint
+    let trainer: Trainer<MLP>
+
+    init(directory: String, placement: PlacementOptions) throws {
+        checkpoint = try Checkpoint.load(from: directory)
+        let c = checkpoint.configuration
+        let topology = try Topology()
+        trainer = try Trainer(model: try c.makeModel(), optimizer: c.optimizer.optimizer, topology: topology,
+                              plan: try placement.plan(on: topology), maxBatchSize: 1024, seed: c.seed)
+        try trainer.setParameters(checkpoint.finalParameters)
+    }
+
+    /// Loads `path` (with `labels` for IDX or NPY) as the checkpoint's training data was loaded, and scales it the same way.
+    func load(_ path: String, labels: String?, requireLabels: Bool) throws -> Dataset {
+        let c = checkpoint.configuration
+        let csv = CSVLoader(label: c.data.labelColumn.map(CSVLoader.LabelColumn.init(parsing:)) ?? .last, classification: c.loss.isClassification)
+        let raw = requireLabels
+            ? try DataFile.load(path: path, labels: labels, csv: csv, classification: c.loss.isClassification)
+            : try DataFile.loadFeatures(path: path, featureWidth: c.layers[0], csv: csv)
+        return try (c.scaling ?? FeatureScaling(kind: .none, fittedOn: raw)).apply(to: raw)
+    }
+}
+
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate a checkpointed model on labelled data: loss, accuracy and the confusion matrix.")
+
+    @Option(help: "The checkpoint directory written by batchwise train --checkpoint-dir.")
+    var checkpoint: String
+    @Option(help: "Labelled data (CSV, IDX or NPY, optionally .gz), with the columns of the training data.")
+    var data: String
+    @Option(help: "Labels for IDX or NPY --data.")
+    var labels: String?
+    @OptionGroup var placement: PlacementOptions
+
+    func run() throws {
+        let model = try TrainedModel(directory: checkpoint, placement: placement)
+        let data = try model.load(self.data, labels: labels, requireLabels: true)
+        let evaluation = try model.trainer.evaluate(on: data)
+        let c = model.checkpoint.configuration
+        print("model: \(c.modelDescription), trained \(model.checkpoint.state.history.count) epoch(s)")
+        print("data: \(data.name), \(data.count) samples")
+        print("loss: \(String(format: "%.4f", evaluation.loss))")
+        guard let accuracy = evaluation.accuracy else { return }
+        print("accuracy: \(String(format: "%.2f", accuracy * 100))% (\(Int((accuracy * Double(data.count)).rounded())) of \(data.count))")
+        let k = model.trainer.model.outputWidth
+        let p = try model.trainer.outputs(on: data)
+        var matrix = [[Int]](repeating: [Int](repeating: 0, count: k), count: k)
+        for row in 0..<data.count {
+            let z = p[(row * k)..<((row + 1) * k)]
+            let predicted = z.indices.max { z[$0] < z[$1] }! - row * k
+            matrix[Int(data.targets[row])][predicted] += 1
+        }
+        let width = max(String(data.count).count, String(k - 1).count) + 1
+        func cell(_ s: String) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
+        print("confusion matrix (rows: true class, columns: predicted):")
+        print(cell("") + " " + (0..<k).map { cell(String($0)) }.joined())
+        for (label, counts) in matrix.enumerated() {
+            print(cell(String(label)) + " " + counts.map { cell(String($0)) }.joined())
+        }
+    }
+}
+
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Predict with a checkpointed model and write the predictions as CSV.",
+        discussion: "Classification: one row per sample with the predicted class and the probability of each class. Regression: the predicted values.")
+
+    @Option(help: "The checkpoint directory written by batchwise train --checkpoint-dir.")
+    var checkpoint: String
+    @Option(help: "Samples to predict (CSV, IDX or NPY, optionally .gz); a CSV label column, if present, is ignored.")
+    var data: String
+    @Option(help: "The CSV file to write.")
+    var output: String
+    @OptionGroup var placement: PlacementOptions
+
+    func run() throws {
+        let model = try TrainedModel(directory: checkpoint, placement: placement)
+        let data = try model.load(self.data, labels: nil, requireLabels: false)
+        let k = model.trainer.model.outputWidth
+        let classification = model.checkpoint.configuration.loss.isClassification
+        let values = classification ? try model.trainer.probabilities(on: data) : try model.trainer.outputs(on: data)
+        var text = classification ? "prediction," + (0..<k).map { "p\($0)" }.joined(separator: ",") + "\n"
+                                  : (0..<k).map { "y\($0)" }.joined(separator: ",") + "\n"
+        for row in 0..<data.count {
+            let r = values[(row * k)..<((row + 1) * k)]
+            if classification { text += String(r.indices.max { r[$0] < r[$1] }! - row * k) + "," }
+            text += r.map { String($0) }.joined(separator: ",") + "\n"
+        }
+        // Written whole to a temporary file and renamed: never a half-written output.
+        let temporary = output + ".tmp-\(getpid())"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else {
+            throw ConfigurationError("cannot write \(output): check that its directory exists and is writable")
+        }
+        guard rename(temporary, output) == 0 else {
+            unlink(temporary)
+            throw ConfigurationError("cannot write \(output): \(String(cString: strerror(errno)))")
+        }
+        print("wrote \(data.count) prediction(s) to \(output)")
+    }
+}

@@ -1,0 +1,117 @@
+import Batchwise
+import Foundation
+
+/// What `batchwise train` shows and writes while it runs: the header, a progress bar or one
+/// line per epoch, the metrics log, the plot, and the closing summary.
+final class TrainingOutput {
+    let session: TrainingSession
+    let data: RunData
+    let progressBar: ProgressBar
+    let timing: Bool
+    let metricsLog: MetricsLog?
+    let plotPath: String?
+    private var barEpoch = 0
+
+    init(session: TrainingSession, data: RunData, quiet: Bool, timing: Bool, metrics: String?, appendMetrics: Bool, plot: String?) throws {
+        self.session = session
+        self.data = data
+        self.timing = timing
+        progressBar = ProgressBar(epochs: session.configuration.epochs, quiet: quiet)
+        metricsLog = try metrics.map { path throws in try MetricsLog(path: path, appending: appendMetrics) }
+        plotPath = plot
+    }
+
+    func header(plan: PlacementPlan, resumedFrom: (dir: String, state: TrainingState, threads: Int)?) {
+        let c = session.configuration
+        let validation = data.validation.map { ", \($0.count) \(data.validationName)" } ?? ""
+        print("data: \(data.train.name), \(data.train.count) training\(validation) samples, \(data.train.featureWidth) features")
+        print("model: \(c.modelDescription), \(session.trainer.model.layout.trainableCount) parameters; \(c.optimizer)")
+        var schedule = "batch \(c.batchSizes), lr \(c.learningRate.base)"
+        if c.learningRate.shape != .constant { schedule += " \(c.learningRate.shape)" }
+        if c.learningRate.warmupSteps > 0 { schedule += ", warmup \(c.learningRate.warmupSteps) steps" }
+        if let b0 = c.learningRate.scalingBaseBatchSize { schedule += ", ×batch/\(b0)" }
+        print("training: \(schedule), \(c.epochs) epochs, \(plan.workerCount) thread(s) \(plan.placement) on PU \(plan.units.map { String($0.osIndex) }.joined(separator: ",")), seed \(c.seed)")
+        if let r = resumedFrom {
+            print("resumed: from \(r.dir) at epoch \(r.state.epoch), step \(r.state.stepInEpoch) of the epoch (\(r.state.scheduleStep) steps done)")
+            if r.threads != plan.workerCount {
+                print("note: the run was started with \(r.threads) thread(s); with \(plan.workerCount) it continues correctly but its weights will not be bit-identical to an uninterrupted run")
+            }
+        }
+        fflush(nil)
+    }
+
+    func events() -> TrainingSession.Events {
+        var events = TrainingSession.Events()
+        events.progress = { [self] p in
+            startEpochIfNeeded(p.epoch, steps: p.steps)
+            progressBar.update(ProgressLine(epoch: p.epoch, epochs: session.configuration.epochs, batch: p.step, batches: p.steps,
+                                            samplesPerSecond: p.samplesPerSecond, loss: p.runningLoss, elapsedSeconds: p.elapsedSeconds))
+        }
+        events.epochEnd = { [self] record in
+            startEpochIfNeeded(record.epoch, steps: 0)
+            progressBar.endEpoch(summary: line(record))
+            try metricsLog?.append(record)
+            if let plotPath { try plot().write(to: plotPath) }
+        }
+        return events
+    }
+
+    private func startEpochIfNeeded(_ epoch: Int, steps: Int) {
+        if barEpoch != epoch {
+            barEpoch = epoch
+            progressBar.beginEpoch(epoch, batches: steps)
+        }
+    }
+
+    private func line(_ r: EpochRecord) -> String {
+        var s = "epoch \(r.epoch)/\(session.configuration.epochs)  train loss \(format(r.trainLoss, 4))"
+        if let l = r.validationLoss { s += "  \(shortName) loss \(format(l, 4))" }
+        if let a = r.validationAccuracy { s += "  \(shortName) acc \(format(a * 100, 2))%" }
+        s += "  \(Int(r.samplesPerSecond.rounded())) samples/s"
+        if session.configuration.learningRate.shape != .constant || session.configuration.learningRate.warmupSteps > 0 {
+            s += "  lr \(String(format: "%.3g", r.learningRate))"
+        }
+        if let skipped = session.state.history.last.map({ _ in session.state.skippedTotal }), skipped > 0 {
+            s += "  (\(skipped) non-finite batch(es) skipped so far)"
+        }
+        if timing, let report = session.lastPhases {
+            let total = max(report.compute + report.barrier + report.allReduce, 1e-12)
+            s += "  [compute \(format(100 * report.compute / total, 0))%, barrier \(format(100 * report.barrier / total, 0))%, all-reduce \(format(100 * report.allReduce / total, 0))%]"
+        }
+        return s
+    }
+
+    private var shortName: String { data.validationName == "test" ? "test" : "val" }
+
+    private func plot() -> TrainingPlot {
+        let c = session.configuration
+        return TrainingPlot(records: session.state.history,
+                            title: "\(data.train.name) \(c.modelDescription), batch \(c.batchSizes), lr \(c.learningRate.base)")
+    }
+
+    func finish(_ outcome: TrainingSession.Outcome, checkpointDirectory: String?) throws {
+        try metricsLog?.close()
+        let state = session.state
+        switch outcome {
+        case .paused(let step):
+            print("paused: \(step) steps done (--max-steps)" + (checkpointDirectory.map { "; continue with: batchwise train --resume \($0)" } ?? ""))
+        case .stoppedEarly(let best):
+            print("early stop: no \(shortName) improvement for \(session.configuration.patience!) epochs; keeping the weights of epoch \(best) (\(shortName) loss \(format(state.bestValidationLoss!, 4)))")
+        case .completed: break
+        }
+        do {
+            var done = "done: \(state.history.count) epoch(s), \(state.optimizerSteps) steps in \(format(state.wallSeconds, 2)) s training time"
+            if let v = data.validation {
+                let e = try session.trainer.evaluate(on: v)
+                done += ", \(data.validationName) loss \(format(e.loss, 4))"
+                if let a = e.accuracy { done += ", \(data.validationName) accuracy \(format(a * 100, 2))%" }
+            }
+            if state.skippedTotal > 0 { done += ", \(state.skippedTotal) non-finite batch(es) skipped" }
+            print(done)
+        }
+        print("weights sha256: \(session.trainer.weightsDigest())")
+        if let plotPath, !state.history.isEmpty { try plot().write(to: plotPath) }
+    }
+
+    private func format(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
+}
