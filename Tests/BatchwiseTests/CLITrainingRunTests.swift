@@ -118,3 +118,31 @@ extension CLITests {
         try expectCleanFailure(["eval", "--checkpoint", dir, "--data", features], mentioning: ["label"])
     }
 }
+
+extension CLITests {
+    @Test func trainsOnGzippedIDXImagesAndNPYData() throws {
+        let dir = try DataFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // 8×8 "images" whose class (0 or 1) is which half of the image is bright.
+        let n = 120
+        var pixels: [UInt8] = [], labels: [UInt8] = []
+        for i in 0..<n {
+            let label = UInt8(i % 2)
+            for p in 0..<64 { pixels.append((p < 32) == (label == 0) ? UInt8(200 + (i * 7 + p) % 50) : UInt8((i + p) % 40)) }
+            labels.append(label)
+        }
+        let images = try DataFixture.write(DataFixture.gzip(DataFixture.idx(shape: [UInt32(n), 8, 8], values: pixels)), to: "train-images-idx3-ubyte.gz", in: dir)
+        let imageLabels = try DataFixture.write(DataFixture.idx(shape: [UInt32(n)], values: labels), to: "train-labels-idx1-ubyte", in: dir)
+        let idx = try batchwise(["train", "--data", images, "--labels", imageLabels, "--scale", "255", "--epochs", "5", "--quiet"])
+        #expect(idx.status == 0, "\(idx.stderr)")
+        #expect(idx.stdout.contains("64 features"))
+        #expect(idx.stdout.contains("val acc 100.00%"))
+
+        let features = try DataFixture.write(DataFixture.gzip(DataFixture.npy(descr: "<f4", shape: [n, 64], payload: DataFixture.float32(pixels.map { Float($0) / 255 }))), to: "x.npy.gz", in: dir)
+        let targets = try DataFixture.write(DataFixture.npy(descr: "|u1", shape: [n], payload: labels), to: "y.npy", in: dir)
+        let npy = try batchwise(["train", "--data", features, "--labels", targets, "--epochs", "5", "--quiet"])
+        #expect(npy.status == 0, "\(npy.stderr)")
+        #expect(npy.stdout.contains("val acc 100.00%"))
+        try expectCleanFailure(["train", "--data", features, "--epochs", "1"], mentioning: ["--labels"])
+    }
+}
