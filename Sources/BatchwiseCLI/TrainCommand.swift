@@ -80,6 +80,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Seed for initialisation, the validation split and shuffling: same seed and threads ⇒ identical weights.")
     var seed: UInt64?
 
+    @Flag(help: "Bit-identical weights for every thread count and placement (same seed, machine type and BLAS), at a measured cost.")
+    var reproducible = false
+    @Option(help: "Samples per microshard under --reproducible (default 32): smaller spreads small batches over more threads, larger runs faster per sample.")
+    var grain: Int?
+
     @OptionGroup var placement: PlacementOptions
 
     // MARK: Checkpoints and feedback
@@ -180,13 +185,16 @@ struct TrainCommand: ParsableCommand {
         if test != nil && validationSplit != nil { throw ConfigurationError("give either --test or --validation-split, not both") }
         let source = DataSource(path: data, labels: labels, test: test, testLabels: testLabels, labelColumn: label,
                                 synthetic: synthetic, validationSplit: split, normalize: normalize, scale: scale ?? 1)
+        if grain != nil && !reproducible { throw ConfigurationError("--grain sets the microshard size of --reproducible; add --reproducible") }
+        if let grain, grain < 1 { throw ConfigurationError("--grain must be at least 1 sample (got \(grain))") }
         if let patience, source.test == nil, split == 0 {
             throw ConfigurationError("--patience \(patience) needs validation data: give --test or a --validation-split above 0")
         }
         return try TrainingConfiguration(
             layers: try layers.map(parseWidths) ?? [], activation: try Activation(parsing: activation ?? "relu"), loss: loss,
             optimizer: choice, learningRate: schedule, batchSizes: batches, lastBatch: lastBatch,
-            epochs: epochs ?? 30, seed: seed ?? 1, patience: patience, onNonFinite: onNonFinite, data: source, threads: 0)
+            epochs: epochs ?? 30, seed: seed ?? 1, patience: patience, onNonFinite: onNonFinite, data: source, threads: 0,
+            microshardGrain: reproducible ? (grain ?? 32) : nil)
     }
 
     /// A resumed run keeps its stored configuration; only the epoch count, file locations and
@@ -200,6 +208,7 @@ struct TrainCommand: ParsableCommand {
             ("--base-batch-size", baseBatchSize != nil), ("--patience", patience != nil), ("--on-nonfinite", onNonfinite != nil),
             ("--seed", seed != nil), ("--synthetic", synthetic != nil), ("--label", label != nil),
             ("--validation-split", validationSplit != nil), ("--normalize", normalize != nil), ("--scale", scale != nil),
+            ("--reproducible", reproducible), ("--grain", grain != nil),
         ]
         if let given = fixed.first(where: { $0.1 }) {
             throw ConfigurationError("\(given.0) cannot be changed when resuming: the run continues with the configuration in its checkpoint (\(checkpoint.configuration.modelDescription), \(checkpoint.configuration.optimizer))")

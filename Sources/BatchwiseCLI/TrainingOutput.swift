@@ -31,9 +31,14 @@ final class TrainingOutput {
         if c.learningRate.warmupSteps > 0 { schedule += ", warmup \(c.learningRate.warmupSteps) steps" }
         if let b0 = c.learningRate.scalingBaseBatchSize { schedule += ", ×batch/\(b0)" }
         print("training: \(schedule), \(c.epochs) epochs, \(plan.workerCount) thread(s) \(plan.placement) on PU \(plan.units.map { String($0.osIndex) }.joined(separator: ",")), seed \(c.seed)")
+        if let grain = c.microshardGrain {
+            print("reproducible: microshards of \(grain) samples; the weights do not depend on the thread count or placement")
+        } else if plan.workerCount < 2 {
+            print("noise scale: needs two or more threads (or --reproducible with batches above --grain); not measured")
+        }
         if let r = resumedFrom {
             print("resumed: from \(r.dir) at epoch \(r.state.epoch), step \(r.state.stepInEpoch) of the epoch (\(r.state.scheduleStep) steps done)")
-            if r.threads != plan.workerCount {
+            if r.threads != plan.workerCount && session.configuration.microshardGrain == nil {
                 print("note: the run was started with \(r.threads) thread(s); with \(plan.workerCount) it continues correctly but its weights will not be bit-identical to an uninterrupted run")
             }
         }
@@ -68,6 +73,7 @@ final class TrainingOutput {
         if let l = r.validationLoss { s += "  \(shortName) loss \(format(l, 4))" }
         if let a = r.validationAccuracy { s += "  \(shortName) acc \(format(a * 100, 2))%" }
         s += "  \(Int(r.samplesPerSecond.rounded())) samples/s"
+        if let b = r.noiseScale { s += "  noise scale \(b >= 100 ? String(Int(b.rounded())) : String(format: "%.3g", b))" }
         if session.configuration.learningRate.shape != .constant || session.configuration.learningRate.warmupSteps > 0 {
             s += "  lr \(String(format: "%.3g", r.learningRate))"
         }

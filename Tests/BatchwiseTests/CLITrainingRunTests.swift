@@ -146,3 +146,24 @@ extension CLITests {
         try expectCleanFailure(["train", "--data", features, "--epochs", "1"], mentioning: ["--labels"])
     }
 }
+
+extension CLITests {
+    @Test func reproducibleRunsAgreeAcrossThreadCountsAndTheDefaultModeSaysItDoesNot() throws {
+        let run = ["train", "--epochs", "2", "--batch-size", "50", "--reproducible", "--grain", "16", "--quiet"]
+        let one = try batchwise(run + ["--threads", "1"])
+        let three = try batchwise(run + ["--threads", "3", "--oversubscribe", "--placement", "scatter"])
+        #expect(one.status == 0 && three.status == 0, "\(one.stderr)\(three.stderr)")
+        #expect(try weightsDigest(one) == weightsDigest(three))
+        #expect(one.stdout.contains("reproducible: microshards of 16 samples"))
+        try expectCleanFailure(["train", "--grain", "8"], mentioning: ["--grain", "--reproducible"])
+
+        // A default-mode run resumed on another thread count carries on, and says it is no
+        // longer bit-identical to an uninterrupted run.
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(try batchwise(["train", "--epochs", "2", "--threads", "2", "--max-steps", "10", "--checkpoint-dir", dir, "--quiet"]).status == 0)
+        let resumed = try batchwise(["train", "--resume", dir, "--threads", "1", "--quiet"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stdout.contains("will not be bit-identical"))
+    }
+}

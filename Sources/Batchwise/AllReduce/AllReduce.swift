@@ -1,53 +1,114 @@
 /// Partial gradient sums → one averaged gradient, fused with the optimizer update.
 ///
-/// After the step's first barrier, worker w owns parameter slice w. For each chunk of its
-/// slice it adds g_0 … g_{W−1} *in worker order* (so the result does not depend on timing),
-/// clears those partial sums for the next step while the lines are hot, multiplies by
-/// 1 / Σ b_w, and hands the chunk to the update. The averaged gradient exists only one chunk at
-/// a time, in a small per-worker scratch that stays in L1.
+/// The partial sums come from S *sources*: one per worker by default, or one per microshard in
+/// reproducible mode. After the step's first barrier, worker w owns parameter slice w. For
+/// each chunk of its slice it adds g_0 … g_{S−1} *in source order* (so the result does not
+/// depend on timing, nor — when the sources are microshards — on the thread count), clears
+/// those partial sums for the next step while the lines are hot, multiplies by 1 / Σ b_s, and
+/// hands the chunk to the update. The averaged gradient exists only one chunk at a time, in a
+/// small per-worker scratch that stays in L1.
+///
+/// Alongside, it measures per chunk |g_s|² for every source and |Σ_s g_s|², the raw material
+/// of the gradient-noise-scale estimate; chunks sit on a fixed grid, so these sums, added in
+/// chunk order, do not depend on how the slices fall either.
 ///
 /// The seam for multi-process runs is here: a process would all-reduce its slice's sums and
 /// the counts across processes (MPI) between the local sum and the division.
 public final class AllReduce: @unchecked Sendable {
-    /// Floats per chunk: 16 KiB, well inside L1 with the parameters and state beside it.
-    public static let chunk = 4096
+    /// Floats per chunk: 4 KiB, well inside L1 with the parameters and state beside it.
+    public static let chunk = 1024
 
     public let slices: ParameterSlices
-    private let partialSums: UnsafeMutableBufferPointer<UnsafeMutablePointer<Float>>
+    public let parameterCount: Int
+    /// The most sources a step may have.
+    public let maxSources: Int
+    private let sources: UnsafeMutableBufferPointer<UnsafeMutablePointer<Float>>
     private let scratch: [FloatBuffer]
+    /// Per chunk: |g_0|², …, |g_{S−1}|², then |Σ g_s|² (each over the chunk's elements).
+    private let norms: UnsafeMutableBufferPointer<Double>
 
-    /// `partialSums[w]` is worker w's gradient-sum buffer (`parameterCount` floats each).
-    init(partialSums: [FloatBuffer], topology: Topology, numaNodes: [Int?]) {
-        let workers = partialSums.count
-        slices = ParameterSlices(parameterCount: partialSums.first?.count ?? 0, workers: workers)
-        self.partialSums = .allocate(capacity: workers)
-        _ = self.partialSums.initialize(from: partialSums.map(\.pointer))
+    /// `sources[s]` is source s's gradient-sum buffer (`parameterCount` floats each);
+    /// `workers` slices are cut; each worker's scratch lives on its NUMA node.
+    init(sources: [FloatBuffer], workers: Int, topology: Topology, numaNodes: [Int?]) {
+        parameterCount = sources.first?.count ?? 0
+        maxSources = sources.count
+        slices = ParameterSlices(parameterCount: parameterCount, workers: workers)
+        self.sources = .allocate(capacity: sources.count)
+        _ = self.sources.initialize(from: sources.map(\.pointer))
         scratch = numaNodes.map { FloatBuffer(count: Self.chunk, topology: topology, numaNode: $0) }
+        norms = .allocate(capacity: Self.chunkCount(parameterCount) * (sources.count + 1))
+        norms.initialize(repeating: 0)
     }
 
-    deinit { partialSums.deallocate() }
+    deinit {
+        sources.deallocate()
+        norms.deallocate()
+    }
 
-    /// Reduces worker `worker`'s slice, dividing by `totalCount`, and calls `apply(range, mean)`
-    /// for each chunk with the averaged gradient of `range`.
+    static func chunkCount(_ parameters: Int) -> Int { (parameters + chunk - 1) / chunk }
+
+    /// Reduces worker `worker`'s slice over sources `0..<sourceCount`, dividing by
+    /// `totalCount`, and calls `apply(range, mean)` for each chunk with the averaged gradient of
+    /// `range`. Records the chunk's squared norms for `noiseStatistics`.
     @inline(__always)
-    func reduceScatter(worker: Int, totalCount: Int,
+    func reduceScatter(worker: Int, sourceCount: Int, totalCount: Int,
                        apply: (_ range: Range<Int>, _ mean: UnsafePointer<Float>) -> Void) {
         let slice = slices.slice(worker)
         let acc = scratch[worker].pointer
         let scale = 1 / Float(max(totalCount, 1))
+        let stride = maxSources + 1
         var start = slice.lowerBound
         while start < slice.upperBound {
             let end = min(start + Self.chunk, slice.upperBound)
             let n = end - start
-            let first = partialSums[0] + start
-            for k in 0..<n { acc[k] = first[k]; first[k] = 0 }
-            for w in 1..<partialSums.count {
-                let g = partialSums[w] + start
-                for k in 0..<n { acc[k] += g[k]; g[k] = 0 }
+            let norm = norms.baseAddress! + (start / Self.chunk) * stride
+            let first = sources[0] + start
+            var square: Float = 0
+            for k in 0..<n {
+                let v = first[k]
+                acc[k] = v
+                square += v * v
+                first[k] = 0
             }
-            for k in 0..<n { acc[k] *= scale }
+            norm[0] = Double(square)
+            for s in 1..<max(sourceCount, 1) {
+                let g = sources[s] + start
+                square = 0
+                for k in 0..<n {
+                    let v = g[k]
+                    acc[k] += v
+                    square += v * v
+                    g[k] = 0
+                }
+                norm[s] = Double(square)
+            }
+            square = 0
+            for k in 0..<n {
+                square += acc[k] * acc[k]
+                acc[k] *= scale
+            }
+            norm[maxSources] = Double(square)
             apply(start..<end, acc)
             start = end
         }
+    }
+
+    /// Σ over chunks, in chunk order, of each source's |g_s|², written into `perSource`
+    /// (no allocation). Read after the barrier that ends the reduce.
+    func noiseStatistics(sourceCount: Int, into perSource: inout [Double]) {
+        let stride = maxSources + 1
+        for s in 0..<sourceCount { perSource[s] = 0 }
+        for c in 0..<Self.chunkCount(parameterCount) {
+            let norm = norms.baseAddress! + c * stride
+            for s in 0..<sourceCount { perSource[s] += norm[s] }
+        }
+    }
+
+    /// Σ over chunks, in chunk order, of |Σ_s g_s|² for the last step.
+    func totalNorm(sourceCount: Int) -> Double {
+        let stride = maxSources + 1
+        var sum = 0.0
+        for c in 0..<Self.chunkCount(parameterCount) { sum += norms[c * stride + maxSources] }
+        return sum
     }
 }

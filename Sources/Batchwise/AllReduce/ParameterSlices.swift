@@ -1,7 +1,9 @@
 /// How the flat parameter vector is split among workers for the reduce-scatter.
 ///
-/// Slices are contiguous, whole cache lines (16 floats) except the last, and as equal as the
-/// cache-line granularity allows, so no two workers ever write the same line.
+/// Slices are contiguous runs of whole all-reduce chunks (`AllReduce.chunk` floats; the last
+/// one may be short), as equal as that granularity allows. Chunks are on a fixed grid, so
+/// everything computed per chunk is the same whichever worker computes it, and no two
+/// workers ever write the same cache line.
 public struct ParameterSlices: Sendable, Equatable {
     public let parameterCount: Int
     public let workers: Int
@@ -14,10 +16,8 @@ public struct ParameterSlices: Sendable, Equatable {
     /// The parameter indices worker `w` reduces and updates.
     @inline(__always)
     public func slice(_ w: Int) -> Range<Int> {
-        let lines = (parameterCount + FloatBuffer.floatsPerCacheLine - 1) / FloatBuffer.floatsPerCacheLine
-        let plan = ShardPlan(batchSize: lines, workers: workers)
-        let r = plan.shard(w)
-        return min(r.lowerBound * FloatBuffer.floatsPerCacheLine, parameterCount)
-            ..< min(r.upperBound * FloatBuffer.floatsPerCacheLine, parameterCount)
+        let chunks = AllReduce.chunkCount(parameterCount)
+        let r = ShardPlan(batchSize: chunks, workers: workers).shard(w)
+        return min(r.lowerBound * AllReduce.chunk, parameterCount) ..< min(r.upperBound * AllReduce.chunk, parameterCount)
     }
 }

@@ -8,7 +8,7 @@ extension Trainer where Model == MLP {
             throw ConfigurationError("\(data.name) has \(data.featureWidth) features per sample but the model takes \(model.inputWidth)")
         }
         let model = self.model, parameters = self.parameters, workspaces = Unchecked(value: self.workspaces)
-        let workers = pool.count, capacity = ShardPlan(batchSize: maxBatchSize, workers: workers).shard(0).count
+        let workers = pool.count, capacity = rowsPerCall
         let fw = data.featureWidth, ow = model.outputWidth, n = data.count
         var result = [Float](repeating: 0, count: n * ow)
         result.withUnsafeMutableBufferPointer { out in

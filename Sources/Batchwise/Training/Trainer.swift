@@ -2,9 +2,17 @@ import Foundation
 
 /// Trains a `GradientModel` by synchronous data-parallel minibatch SGD on pinned workers.
 ///
-/// Owns the flat parameter, optimizer-state and per-worker gradient buffers, the worker pool
+/// Owns the flat parameter, optimizer-state and partial-gradient buffers, the worker pool
 /// and the all-reduce. `trainEpoch` runs a whole epoch as one job on the workers; the steps
 /// inside it (see `TrainingStep.swift`) take no lock, make no allocation and no Dispatch call.
+///
+/// By default each worker sums its whole shard into its own gradient buffer, and the weights
+/// are bit-identical run after run at a fixed thread count. In reproducible mode
+/// (`microshardGrain`), every batch is cut into microshards of `grain` samples whatever the
+/// thread count, each microshard's gradient is summed by one kernel call into its own buffer,
+/// and the all-reduce adds the microshard sums in microshard order: the weights are then
+/// bit-identical for every thread count and placement, at the cost of one buffer per
+/// microshard and smaller matrix products.
 public final class Trainer<Model: GradientModel>: @unchecked Sendable {
     public let model: Model
     public let optimizer: any Optimizer
@@ -12,55 +20,79 @@ public final class Trainer<Model: GradientModel>: @unchecked Sendable {
     public let topology: Topology
     /// The largest batch size this trainer was set up for.
     public let maxBatchSize: Int
+    /// Samples per microshard in reproducible mode; nil in the default mode.
+    public let microshardGrain: Int?
     /// Optimizer steps taken so far.
     public internal(set) var step = 0
+    /// The running gradient-noise-scale estimate (needs two or more sources per step).
+    public internal(set) var noiseScale = GradientNoiseScale()
 
     let parameters: FloatBuffer
     let optimizerState: FloatBuffer
+    /// Partial gradient sums: one per worker, or one per microshard in reproducible mode.
     let gradients: [FloatBuffer]
     let workspaces: [Model.Workspace]
     let inputStaging: [FloatBuffer]
     let targetStaging: [FloatBuffer]
     let allReduce: AllReduce
+    /// One slot per source (worker or microshard): its sample count and loss sums of the step.
     let stats: PerWorkerSlots<WorkerStats>
+    /// Samples a worker computes in one model call: at most its shard, or one microshard.
+    let rowsPerCall: Int
 
     /// Sets up buffers on each worker's NUMA node, starts and pins the workers, and
-    /// initialises the parameters from `seed`.
+    /// initialises the parameters from `seed`. `microshardGrain` selects reproducible mode.
     public init(model: Model, optimizer: any Optimizer, topology: Topology, plan: PlacementPlan,
-                maxBatchSize: Int, seed: UInt64) throws {
+                maxBatchSize: Int, seed: UInt64, microshardGrain: Int? = nil) throws {
         guard maxBatchSize >= 1 else { throw ConfigurationError("batch size must be at least 1 (got \(maxBatchSize))") }
+        if let grain = microshardGrain, grain < 1 { throw ConfigurationError("the microshard grain must be at least 1 sample (got \(grain))") }
         let workers = plan.workerCount
-        let maxShard = ShardPlan(batchSize: maxBatchSize, workers: workers).shard(0).count
-        try Self.checkMemory(model: model, optimizer: optimizer, topology: topology, workers: workers, maxShard: maxShard)
+        let nodes = plan.units.map { Optional($0.numaNode) }
+        // Rows a worker computes at once, and the partial sums with the node each one lives on.
+        let rows: Int
+        let sourceNodes: [Int?]
+        if let grain = microshardGrain {
+            rows = min(grain, maxBatchSize)
+            let widest = ShardPlan(batchSize: maxBatchSize, workers: workers, grain: grain)
+            sourceNodes = (0..<widest.microshardCount).map { m in
+                nodes[(0..<workers).first { widest.shard($0).contains(m * grain) } ?? 0]
+            }
+        } else {
+            rows = ShardPlan(batchSize: maxBatchSize, workers: workers).shard(0).count
+            sourceNodes = nodes
+        }
+        try Self.checkMemory(model: model, optimizer: optimizer, topology: topology, workers: workers,
+                             sources: sourceNodes.count, rows: rows)
         Gemm.prepare()
         self.model = model
         self.optimizer = optimizer
         self.topology = topology
         self.maxBatchSize = maxBatchSize
-        let nodes = plan.units.map { Optional($0.numaNode) }
+        self.microshardGrain = microshardGrain
+        rowsPerCall = rows
         parameters = FloatBuffer(count: model.parameterCount, topology: topology)
         optimizerState = FloatBuffer(count: optimizer.stateSlots * model.parameterCount, topology: topology)
-        gradients = nodes.map { FloatBuffer(count: model.parameterCount, topology: topology, numaNode: $0) }
-        workspaces = nodes.map { model.makeWorkspace(maxSamples: maxShard, topology: topology, numaNode: $0) }
-        inputStaging = nodes.map { FloatBuffer(count: maxShard * model.inputWidth, topology: topology, numaNode: $0) }
-        targetStaging = nodes.map { FloatBuffer(count: maxShard * model.targetWidth, topology: topology, numaNode: $0) }
-        allReduce = AllReduce(partialSums: gradients, topology: topology, numaNodes: nodes)
-        stats = PerWorkerSlots(count: workers, initial: WorkerStats())
+        gradients = sourceNodes.map { FloatBuffer(count: model.parameterCount, topology: topology, numaNode: $0) }
+        workspaces = nodes.map { model.makeWorkspace(maxSamples: rows, topology: topology, numaNode: $0) }
+        inputStaging = nodes.map { FloatBuffer(count: rows * model.inputWidth, topology: topology, numaNode: $0) }
+        targetStaging = nodes.map { FloatBuffer(count: rows * model.targetWidth, topology: topology, numaNode: $0) }
+        allReduce = AllReduce(sources: gradients, workers: workers, topology: topology, numaNodes: nodes)
+        stats = PerWorkerSlots(count: max(workers, sourceNodes.count), initial: WorkerStats())
         pool = try WorkerPool(topology: topology, plan: plan)
         parameters.withUnsafeMutableBufferPointer { model.initialize(parameters: $0, seed: seed) }
     }
 
-    /// Refuses a set-up whose flat buffers (parameters, optimizer state, one gradient sum per
-    /// worker) and staging cannot fit in this machine's memory, before allocating any of it.
-    static func checkMemory(model: Model, optimizer: any Optimizer, topology: Topology, workers: Int, maxShard: Int) throws(ConfigurationError) {
-        let floats = Double(model.parameterCount) * Double(1 + optimizer.stateSlots + workers)
-            + Double(workers) * Double(maxShard) * Double(model.inputWidth + model.targetWidth)
+    /// Refuses a set-up whose flat buffers (parameters, optimizer state, the partial sums) and
+    /// staging cannot fit in this machine's memory, before allocating any of it.
+    static func checkMemory(model: Model, optimizer: any Optimizer, topology: Topology, workers: Int, sources: Int, rows: Int) throws(ConfigurationError) {
+        let floats = Double(model.parameterCount) * Double(1 + optimizer.stateSlots + sources)
+            + Double(workers) * Double(rows) * Double(model.inputWidth + model.targetWidth)
         let bytes = floats * 4
         // hwloc's NUMA totals can miss hot-plugged memory (seen in VMs); take the larger figure.
         let available = Double(max(topology.totalMemoryBytes, ProcessInfo.processInfo.physicalMemory))
         if available > 0 && bytes > 0.8 * available {
             let gib = { (b: Double) in String(format: "%.1f", b / 1_073_741_824) }
-            throw ConfigurationError("this model needs about \(gib(bytes)) GiB for parameters, optimizer state and one gradient buffer per thread, but the machine has \(gib(available)) GiB; use fewer or narrower --layers, fewer --threads, or a smaller --batch-size")
+            throw ConfigurationError("this model needs about \(gib(bytes)) GiB for parameters, optimizer state and \(sources) partial gradient buffer(s), but the machine has \(gib(available)) GiB; use fewer or narrower --layers, fewer --threads, a smaller --batch-size (or a larger --grain)")
         }
     }
 

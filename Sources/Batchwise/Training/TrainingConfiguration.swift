@@ -48,14 +48,18 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     /// The feature scaling fitted on the training set (set once the data is loaded).
     public var scaling: FeatureScaling?
     /// Worker threads the run was started with (informational: resuming with another count
-    /// continues correctly but not bit-identically).
+    /// continues correctly, and bit-identically only in reproducible mode).
     public var threads: Int
+    /// Reproducible mode: microshards of this many samples, weights bit-identical for any
+    /// thread count and placement. nil: the default mode (bit-identical at a fixed thread count).
+    public var microshardGrain: Int?
 
     public init(layers: [Int], activation: Activation = .relu, loss: Loss = .crossEntropy,
                 optimizer: OptimizerChoice, learningRate: LearningRateSchedule, batchSizes: BatchSizeSchedule,
                 lastBatch: LastBatchPolicy = .keep, epochs: Int, seed: UInt64, patience: Int? = nil,
                 onNonFinite: NonFinitePolicy = .stop, data: DataSource = DataSource(), scaling: FeatureScaling? = nil,
-                threads: Int) throws(ConfigurationError) {
+                threads: Int, microshardGrain: Int? = nil) throws(ConfigurationError) {
+        if let g = microshardGrain, g < 1 { throw ConfigurationError("the microshard grain must be at least 1 sample (got \(g))") }
         guard epochs >= 1 else { throw ConfigurationError("epochs must be at least 1 (got \(epochs))") }
         if let patience, patience < 1 { throw ConfigurationError("patience must be at least 1 epoch (got \(patience))") }
         self.layers = layers
@@ -72,6 +76,7 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
         self.data = data
         self.scaling = scaling
         self.threads = threads
+        self.microshardGrain = microshardGrain
     }
 
     /// The model this configuration describes.
@@ -110,6 +115,8 @@ public struct TrainingState: Sendable, Equatable, Codable {
     public var bestEpoch: Int?
     public var epochsWithoutImprovement = 0
     public var stoppedEarly = false
+    /// The running gradient-noise-scale estimate.
+    public var noiseScale = GradientNoiseScale()
     /// One record per finished epoch.
     public var history: [EpochRecord] = []
 

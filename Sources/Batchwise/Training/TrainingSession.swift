@@ -60,7 +60,8 @@ public final class TrainingSession {
         scheduler = try EpochScheduler(sampleCount: train.count, seed: configuration.seed,
                                        batchSizes: configuration.batchSizes, lastBatch: configuration.lastBatch)
         trainer = try Trainer(model: model, optimizer: configuration.optimizer.optimizer, topology: topology, plan: plan,
-                              maxBatchSize: scheduler.maxBatchSize, seed: configuration.seed)
+                              maxBatchSize: scheduler.maxBatchSize, seed: configuration.seed,
+                              microshardGrain: configuration.microshardGrain)
         try trainer.validate(train)
         if let validation { try trainer.validate(validation) }
         self.configuration = configuration
@@ -76,6 +77,7 @@ public final class TrainingSession {
             try trainer.setParameters(resume.parameters)
             trainer.optimizerState.assign(resume.optimizerState)
             trainer.step = resume.state.optimizerSteps
+            trainer.noiseScale = resume.state.noiseScale
             state = resume.state
             bestParameters = resume.bestParameters
         }
@@ -141,6 +143,7 @@ public final class TrainingSession {
         state.stepInEpoch = end
         state.scheduleStep += end - start
         state.optimizerSteps = trainer.step
+        state.noiseScale = trainer.noiseScale
         state.epochSteps += report.steps
         state.epochSkipped += report.skipped
         state.skippedTotal += report.skipped
@@ -167,7 +170,7 @@ public final class TrainingSession {
             trainAccuracy: train.classCount == nil ? nil : Double(state.epochCorrect) / Double(samples),
             validationLoss: evaluation?.loss, validationAccuracy: evaluation?.accuracy,
             samplesPerSecond: Double(state.epochSamples) / max(state.epochSeconds, 1e-9),
-            wallSeconds: state.wallSeconds)
+            wallSeconds: state.wallSeconds, noiseScale: trainer.noiseScale.value)
         state.history.append(record)
         lastPhases = epochPhases
         epochPhases = StepPhases()

@@ -106,8 +106,9 @@ extension Trainer {
     }
 
     /// The data path of a step, for each step of `steps`, as one job on every worker:
-    /// gather the shard's rows → forward/backward into the worker's gradient sum → barrier →
-    /// reduce-scatter fused with `apply` on this worker's parameter slice → barrier.
+    /// gather the rows → forward/backward into a partial gradient sum (the worker's shard, or
+    /// each of its microshards in reproducible mode) → barrier → reduce-scatter fused with
+    /// `apply` on this worker's parameter slice → barrier.
     /// `apply` gets the step index in the epoch and the number of updates already taken in
     /// the job (they differ once a non-finite batch has been skipped).
     func runSteps(data: Dataset, plan: EpochPlan, steps: Range<Int>, skipNonFinite: Bool,
@@ -115,9 +116,10 @@ extension Trainer {
         let model = self.model, workers = pool.count, stats = self.stats, allReduce = self.allReduce
         let parameters = self.parameters, gradients = self.gradients, workspaces = Unchecked(value: self.workspaces)
         let inputStaging = self.inputStaging, targetStaging = self.targetStaging
-        let fw = data.featureWidth, tw = data.targetWidth
+        let fw = data.featureWidth, tw = data.targetWidth, grain = microshardGrain
         let result = PerWorkerSlots(count: 1, initial: JobTotals())
         let phases = PerWorkerSlots(count: workers, initial: StepPhases())
+        let noise = PerWorkerSlots(count: 1, initial: noiseScale)
         data.features.withUnsafeBufferPointer { f in
         data.targets.withUnsafeBufferPointer { t in
         plan.order.withUnsafeBufferPointer { o in
@@ -125,9 +127,13 @@ extension Trainer {
             let order = Unchecked(value: o.baseAddress!)
             pool.run { context in
                 let w = context.index
-                let x = inputStaging[w].pointer, y = targetStaging[w].pointer, g = gradients[w].pointer
+                let x = inputStaging[w].pointer, y = targetStaging[w].pointer
                 let workspace = workspaces.value[w]
                 var totals = JobTotals()
+                var noiseScale = noise[0]
+                // Worker 0's scratch for the noise statistics, allocated once per job.
+                var sourceNorms = [Double](repeating: 0, count: w == 0 ? allReduce.maxSources : 0)
+                var sourceCounts = [Int](repeating: 0, count: w == 0 ? allReduce.maxSources : 0)
                 var compute: UInt64 = 0, barrier: UInt64 = 0, reduce: UInt64 = 0
                 var clock = StepPhases.now()
                 func lap(_ bucket: inout UInt64) {
@@ -135,31 +141,53 @@ extension Trainer {
                     bucket &+= now &- clock
                     clock = now
                 }
-                for t in steps {
-                    let batch = plan.batch(t)
-                    let shard = ShardPlan(batchSize: batch.count, workers: workers).shard(w)
-                    for (row, position) in shard.enumerated() {
-                        let sample = Int(order.value[batch.lowerBound + position])
+                /// Gathers the batch positions `rows`, runs the model, and records source `s`.
+                func accumulate(_ rows: Range<Int>, into s: Int) {
+                    for (row, position) in rows.enumerated() {
+                        let sample = Int(order.value[position])
                         (x + row * fw).update(from: features.value + sample * fw, count: fw)
                         (y + row * tw).update(from: targets.value + sample * tw, count: tw)
                     }
                     let loss = model.accumulateGradient(
-                        parameters: parameters.pointer, samples: ShardSamples(inputs: x, targets: y, count: shard.count),
-                        gradient: g, workspace: workspace)
-                    stats[w] = WorkerStats(count: shard.count, loss: loss)
+                        parameters: parameters.pointer, samples: ShardSamples(inputs: x, targets: y, count: rows.count),
+                        gradient: gradients[s].pointer, workspace: workspace)
+                    stats[s] = WorkerStats(count: rows.count, loss: loss)
+                }
+                for t in steps {
+                    let batch = plan.batch(t)
+                    let sourceCount: Int
+                    let mine: Range<Int>
+                    if let grain {
+                        // Microshards of `grain` samples, whoever computes them.
+                        let shards = ShardPlan(batchSize: batch.count, workers: workers, grain: grain)
+                        sourceCount = shards.microshardCount
+                        mine = shards.shard(w)
+                        for start in stride(from: mine.lowerBound, to: mine.upperBound, by: grain) {
+                            let end = min(start + grain, mine.upperBound)
+                            accumulate(batch.lowerBound + start ..< batch.lowerBound + end, into: start / grain)
+                        }
+                    } else {
+                        sourceCount = workers
+                        mine = ShardPlan(batchSize: batch.count, workers: workers).shard(w)
+                        accumulate(batch.lowerBound + mine.lowerBound ..< batch.lowerBound + mine.upperBound, into: w)
+                    }
                     lap(&compute)
                     context.barrier.arriveAndWait()
                     lap(&barrier)
 
                     var step = StepsReport()
-                    for v in 0..<workers {
+                    for v in 0..<sourceCount {
                         step.samples += stats[v].count
                         step.lossSum += stats[v].loss.lossSum
                         step.correct += stats[v].loss.correct
                     }
-                    if !step.lossSum.isFinite {
-                        // Every worker sees the same sums, so all take the same branch.
-                        g.update(repeating: 0, count: parameters.count)
+                    let finite = step.lossSum.isFinite
+                    if !finite {
+                        // Every worker sees the same sums, so all take the same branch and
+                        // clear the partial sums they wrote.
+                        for s in (grain.map { g in (mine.lowerBound / g)..<((mine.upperBound + g - 1) / g) } ?? w..<(w + 1)) {
+                            gradients[s].pointer.update(repeating: 0, count: parameters.count)
+                        }
                         if !skipNonFinite {
                             totals.divergedAt = t
                             break
@@ -167,7 +195,9 @@ extension Trainer {
                         totals.report.skipped += 1
                     } else {
                         let taken = totals.report.steps
-                        allReduce.reduceScatter(worker: w, totalCount: step.samples) { range, mean in apply(range, mean, t, taken) }
+                        allReduce.reduceScatter(worker: w, sourceCount: sourceCount, totalCount: step.samples) { range, mean in
+                            apply(range, mean, t, taken)
+                        }
                         totals.report.lossSum += step.lossSum
                         totals.report.correct += step.correct
                         totals.report.samples += step.samples
@@ -177,13 +207,25 @@ extension Trainer {
                     // Nobody may overwrite its stats for the next step before all have read them.
                     context.barrier.arriveAndWait()
                     lap(&barrier)
+                    if w == 0 && finite && sourceCount >= 2 {
+                        allReduce.noiseStatistics(sourceCount: sourceCount, into: &sourceNorms)
+                        for v in 0..<sourceCount { sourceCounts[v] = stats[v].count }
+                        let total = allReduce.totalNorm(sourceCount: sourceCount)
+                        if let e = GradientNoiseScale.estimate(sourceNorms: sourceNorms[..<sourceCount], counts: sourceCounts[..<sourceCount], totalNorm: total) {
+                            noiseScale.add(gradientSquared: e.gradientSquared, trace: e.trace)
+                        }
+                    }
                 }
                 phases[w] = StepPhases(compute: Double(compute) / 1e9, barrier: Double(barrier) / 1e9, allReduce: Double(reduce) / 1e9)
-                if w == 0 { result[0] = totals }
+                if w == 0 {
+                    result[0] = totals
+                    noise[0] = noiseScale
+                }
             }
         }
         }
         }
+        noiseScale = noise[0]
         var totals = result[0]
         for p in phases.values {
             totals.report.phases.compute += p.compute / Double(workers)
@@ -193,38 +235,39 @@ extension Trainer {
         return totals
     }
 
-    /// Mean loss (and accuracy) of the current weights on `data`, evaluated in parallel:
-    /// worker w takes a contiguous w-th of the samples; sums are combined in worker order.
+    /// Mean loss (and accuracy) of the current weights on `data`, evaluated in parallel: the
+    /// samples are cut into chunks (of the microshard grain in reproducible mode, so the result
+    /// does not depend on the thread count), worker w takes a contiguous run of chunks, and the
+    /// chunk sums are added in chunk order.
     public func evaluate(on data: Dataset) throws -> Evaluation {
         try validate(data)
-        let model = self.model, stats = self.stats, parameters = self.parameters, workspaces = Unchecked(value: self.workspaces)
-        let workers = pool.count, capacity = ShardPlan(batchSize: maxBatchSize, workers: workers).shard(0).count
+        let model = self.model, parameters = self.parameters, workspaces = Unchecked(value: self.workspaces)
+        let workers = pool.count, rows = rowsPerCall
         let fw = data.featureWidth, tw = data.targetWidth, n = data.count
+        let chunkCount = (n + rows - 1) / rows
+        var sums = [ShardLoss](repeating: ShardLoss(), count: chunkCount)
+        sums.withUnsafeMutableBufferPointer { out in
         data.features.withUnsafeBufferPointer { f in
         data.targets.withUnsafeBufferPointer { t in
             let features = Unchecked(value: f.baseAddress!), targets = Unchecked(value: t.baseAddress!)
+            let out = Unchecked(value: out.baseAddress!)
             pool.run { context in
-                let w = context.index
-                let mine = ShardPlan(batchSize: n, workers: workers).shard(w)
-                var sum = ShardLoss()
-                var position = mine.lowerBound
-                while position < mine.upperBound {
-                    let m = min(capacity, mine.upperBound - position)
-                    let r = model.evaluate(parameters: parameters.pointer,
-                                           samples: ShardSamples(inputs: features.value + position * fw, targets: targets.value + position * tw, count: m),
-                                           workspace: workspaces.value[w])
-                    sum.lossSum += r.lossSum
-                    sum.correct += r.correct
-                    position += m
+                let mine = ShardPlan(batchSize: n, workers: workers, grain: rows).shard(context.index)
+                for start in stride(from: mine.lowerBound, to: mine.upperBound, by: rows) {
+                    let m = min(rows, mine.upperBound - start)
+                    out.value[start / rows] = model.evaluate(
+                        parameters: parameters.pointer,
+                        samples: ShardSamples(inputs: features.value + start * fw, targets: targets.value + start * tw, count: m),
+                        workspace: workspaces.value[context.index])
                 }
-                stats[w] = WorkerStats(count: mine.count, loss: sum)
             }
         }
         }
+        }
         var total = ShardLoss()
-        for w in 0..<workers {
-            total.lossSum += stats[w].loss.lossSum
-            total.correct += stats[w].loss.correct
+        for s in sums {
+            total.lossSum += s.lossSum
+            total.correct += s.correct
         }
         return Evaluation(samples: n, loss: total.lossSum / Double(n),
                           accuracy: data.classCount == nil ? nil : Double(total.correct) / Double(n))

@@ -1,0 +1,69 @@
+import Foundation
+
+/// The gradient noise scale B_simple = tr(Σ) / |G|² (McCandlish, Kaplan, Amodei et al. 2018,
+/// "An Empirical Model of Large-Batch Training", appendix A), estimated from what the
+/// all-reduce already has: the partial gradient sums of S small batches (worker shards, or
+/// microshards in reproducible mode) and their total.
+///
+/// For a mean gradient over b independent samples, E|G_b|² = |G|² + tr(Σ)/b. With the big
+/// batch (all B samples) and the small batches (sizes b_s, mean of |G_{b_s}|² over the S
+/// sources, and 1/B_small the mean of 1/b_s), the unbiased estimates are
+///
+///     |G|²  ≈ (B·|G_B|² − B_small·|G_small|²) / (B − B_small)
+///     tr(Σ) ≈ (|G_small|² − |G_B|²) / (1/B_small − 1/B)
+///
+/// Each is noisy, so both are smoothed by exponential moving averages over steps before the
+/// ratio is taken, as the paper recommends (bias-corrected like Adam's moments; the
+/// correction cancels in the ratio).
+public struct GradientNoiseScale: Sendable, Equatable, Codable {
+    /// Weight of the newest step in the moving averages.
+    public var smoothing: Double
+    private var gradientAverage = 0.0
+    private var traceAverage = 0.0
+    /// Steps that contributed.
+    public private(set) var steps = 0
+
+    public init(smoothing: Double = 0.05) { self.smoothing = smoothing }
+
+    private var correction: Double { 1 - pow(1 - smoothing, Double(steps)) }
+    /// Smoothed |G|² and tr(Σ); nil before the first usable step.
+    public var gradientSquared: Double? { steps > 0 ? gradientAverage / correction : nil }
+    public var trace: Double? { steps > 0 ? traceAverage / correction : nil }
+
+    /// B_simple from the smoothed estimates (nil until a step contributed or when |G|² ≤ 0).
+    public var value: Double? {
+        guard steps > 0, gradientAverage > 0 else { return nil }
+        return traceAverage / gradientAverage
+    }
+
+    /// One step's unbiased estimates, or nil when fewer than two sources held samples.
+    /// - Parameters:
+    ///   - sourceNorms: |g_s|² of each source's gradient *sum*.
+    ///   - counts: samples per source.
+    ///   - totalNorm: |Σ_s g_s|².
+    public static func estimate(sourceNorms: some Collection<Double>, counts: some Collection<Int>, totalNorm: Double) -> (gradientSquared: Double, trace: Double)? {
+        var smallSquared = 0.0, inverseSizes = 0.0, used = 0, total = 0
+        for (norm, b) in zip(sourceNorms, counts) where b > 0 {
+            smallSquared += norm / Double(b * b)
+            inverseSizes += 1 / Double(b)
+            used += 1
+            total += b
+        }
+        guard used >= 2 else { return nil }
+        smallSquared /= Double(used)
+        let smallSize = Double(used) / inverseSizes
+        let bigSize = Double(total)
+        let bigSquared = totalNorm / (bigSize * bigSize)
+        let g = (bigSize * bigSquared - smallSize * smallSquared) / (bigSize - smallSize)
+        let trace = (smallSquared - bigSquared) / (1 / smallSize - 1 / bigSize)
+        return (g, trace)
+    }
+
+    /// Folds one step's estimates into the moving averages.
+    public mutating func add(gradientSquared g: Double, trace t: Double) {
+        guard g.isFinite && t.isFinite else { return }
+        gradientAverage += smoothing * (g - gradientAverage)
+        traceAverage += smoothing * (t - traceAverage)
+        steps += 1
+    }
+}
