@@ -1,0 +1,86 @@
+import ArgumentParser
+import Batchwise
+import Foundation
+
+/// `batchwise bench`: measurements of this machine and build.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmarks of training on this machine.",
+        subcommands: [BenchScalingCommand.self])
+}
+
+/// `batchwise bench scaling`: samples/s, speedup and efficiency of one training step over thread counts.
+struct BenchScalingCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scaling",
+        abstract: "Time training steps of an MLP at several thread counts: speedup, efficiency, GFLOP/s against the sgemm limit.",
+        discussion: """
+            For each thread count: a trainer (SGD, momentum 0.9) on seeded synthetic data takes \
+            --warmup-steps untimed steps, then --steps steps timed one by one. The table gives \
+            samples/s (batch / median step), the median and 10th/90th percentile step, speedup and \
+            efficiency over the smallest thread count, GFLOP/s (6 × parameters × batch / median step) \
+            and its share of the limit (one thread's sgemm rate on the model's shard shapes, measured \
+            in the same run, × threads), where the workers' time went, and peak resident memory.
+
+            --json FILE writes a JSON array, one object per thread count (keys in snake_case: \
+            threads, samples_per_second, step_seconds_median, step_seconds_p10, step_seconds_p90, \
+            speedup, efficiency, gflops, sgemm_gflops_single_thread, peak_share, executed_peak_share, compute_share, \
+            barrier_share, allreduce_share, other_share, peak_rss_bytes, …). --svg FILE draws \
+            speedup and efficiency against threads with the ideal lines.
+            """)
+
+    @Option(help: "Thread counts to measure, such as 1,2,4 (default: 1, 2, 4, … up to the physical core count, and that count).")
+    var threads: String?
+    @Option(help: "Layer widths from input to output.")
+    var layers: String = "784,1024,1024,10"
+    @Option(help: "Samples per step.")
+    var batchSize: Int = 512
+    @Option(help: "Timed steps per thread count.")
+    var steps: Int = 20
+    @Option(help: "Untimed steps before the timed ones, per thread count.")
+    var warmupSteps: Int = 3
+    @Option(help: "Where workers go: compact (one per core, in order) or scatter (round-robin over NUMA nodes).")
+    var placement: String = "compact"
+    @Flag(help: "Allow more threads than PUs (they share PUs).")
+    var oversubscribe = false
+    @Option(help: "Seed for the weights and the synthetic data.")
+    var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "SGD learning rate (small, so the loss stays finite).")
+    var lr: Float = 0.001
+    @Option(help: "Write the results to this JSON file (an array, one object per thread count).")
+    var json: String?
+    @Option(help: "Draw speedup and efficiency against threads into this SVG file.")
+    var svg: String?
+
+    func run() throws {
+        let topology = try Topology()
+        let widths = try parseLayers()
+        let counts = try threads.map(ScalingBenchmark.parseThreadCounts) ?? ScalingBenchmark.defaultThreadCounts(on: topology)
+        let bench = try ScalingBenchmark(widths: widths, batchSize: batchSize, threadCounts: counts, timedSteps: steps,
+                                         warmupSteps: warmupSteps, placement: try Placement(parsing: placement),
+                                         oversubscribe: oversubscribe, seed: seed, learningRate: lr)
+        // Refuse what cannot work before minutes of measuring.
+        _ = try bench.plans(on: topology)
+        for path in [json, svg].compactMap({ $0 }) { try ScalingBenchmark.checkOutputPath(path) }
+        let report = try bench.run(on: topology)
+        print(report.table(), terminator: "")
+        if let json {
+            try report.writeJSON(to: json)
+            print("wrote \(json)")
+        }
+        if let svg {
+            try ScalingPlot(report: report).write(to: svg)
+            print("wrote \(svg)")
+        }
+    }
+
+    private func parseLayers() throws -> [Int] {
+        let parts = layers.split(separator: ",", omittingEmptySubsequences: false)
+        let widths = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard widths.count == parts.count, widths.count >= 2 else {
+            throw ConfigurationError("--layers '\(layers)' is not a list of at least two widths, input first, such as 784,1024,1024,10")
+        }
+        return widths
+    }
+}
