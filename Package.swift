@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -6,7 +6,13 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "Batchwise", targets: ["Batchwise"]),
+        .library(name: "BatchwiseMPI", targets: ["BatchwiseMPI"]),
         .executable(name: "batchwise", targets: ["BatchwiseCLI"]),
+    ],
+    // `swift build --traits MPI` adds multi-process training over Open MPI (libopenmpi-dev);
+    // the default build needs no MPI.
+    traits: [
+        .trait(name: "MPI", description: "Multi-process training over Open MPI (batchwise train --distributed mpi)."),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -28,6 +34,11 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        .systemLibrary(
+            name: "COpenMPI",
+            pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev"])]
+        ),
         .target(
             name: "CBatchwiseShims",
             cSettings: [.define("_GNU_SOURCE")]
@@ -39,16 +50,23 @@ let package = Package(
                 .product(name: "Atomics", package: "swift-atomics"),
             ]
         ),
+        .target(
+            name: "BatchwiseMPI",
+            dependencies: [
+                "Batchwise",
+                .target(name: "COpenMPI", condition: .when(traits: ["MPI"])),
+            ]
+        ),
         .executableTarget(
             name: "BatchwiseCLI",
             dependencies: [
-                "Batchwise",
+                "Batchwise", "BatchwiseMPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "BatchwiseTests",
-            dependencies: ["Batchwise", "CBatchwiseShims", "CHwloc", "CZlib", "BatchwiseCLI"]
+            dependencies: ["Batchwise", "BatchwiseMPI", "CBatchwiseShims", "CHwloc", "CZlib", "BatchwiseCLI"]
         ),
     ]
 )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Batchwise
+import BatchwiseMPI
 import Foundation
 
 /// `batchwise`: data-parallel minibatch SGD on pinned CPU threads.
@@ -8,7 +9,7 @@ struct BatchwiseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "batchwise",
         abstract: "Train neural networks by synchronous data-parallel minibatch SGD on the cores of this machine.",
-        subcommands: [TrainCommand.self, EvalCommand.self, PredictCommand.self, TopologyCommand.self],
+        subcommands: [TrainCommand.self, EvalCommand.self, PredictCommand.self, TopologyCommand.self, BenchCommand.self],
         defaultSubcommand: nil)
 
     /// Runs the command and turns every failure into one `error:` line and a non-zero exit.
@@ -42,8 +43,14 @@ struct BatchwiseCommand: ParsableCommand {
         }
     }
 
+    /// The MPI job this process belongs to, once `train --distributed mpi` has joined one.
+    nonisolated(unsafe) static var processGroup: MPIProcessGroup?
+
     static func fail(_ message: String, code: Int32) -> Never {
-        FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
+        let rank = processGroup.map { $0.size > 1 && $0.rank > 0 ? "rank \($0.rank): " : "" } ?? ""
+        FileHandle.standardError.write(Data(("error: " + rank + message + "\n").utf8))
+        // Another rank may be waiting in a collective for this one: end the whole job.
+        if let group = processGroup, group.size > 1 { group.abort(code: code) }
         Foundation.exit(code)
     }
 }

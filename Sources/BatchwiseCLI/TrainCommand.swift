@@ -1,5 +1,6 @@
 import ArgumentParser
 import Batchwise
+import BatchwiseMPI
 import Foundation
 
 struct TrainCommand: ParsableCommand {
@@ -87,6 +88,9 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var placement: PlacementOptions
 
+    @Option(help: "Train across the processes of an MPI job: mpi (launch with mpirun -np R batchwise train --distributed mpi …).")
+    var distributed: String?
+
     // MARK: Checkpoints and feedback
     @Option(help: "Write checkpoints into this directory (at every epoch's end).")
     var checkpointDir: String?
@@ -111,6 +115,15 @@ struct TrainCommand: ParsableCommand {
         if checkpointEvery != nil && checkpointDir == nil && resume == nil {
             throw ConfigurationError("--checkpoint-every needs --checkpoint-dir")
         }
+        let group: MPIProcessGroup?
+        switch distributed?.lowercased() {
+        case nil: group = nil
+        case "mpi":
+            group = try MPIProcessGroup()
+            BatchwiseCommand.processGroup = group
+        default: throw ConfigurationError("--distributed must be mpi (got '\(distributed!)')")
+        }
+        let primary = (group?.rank ?? 0) == 0
         let checkpoint = try resume.map { dir throws -> Checkpoint in try Checkpoint.load(from: dir) }
         var configuration = try checkpoint.map(resumedConfiguration) ?? newConfiguration()
         let topology = try Topology()
@@ -124,20 +137,24 @@ struct TrainCommand: ParsableCommand {
         configuration.scaling = data.scaling
         configuration.threads = checkpoint?.configuration.threads ?? plan.workerCount
         let session = try TrainingSession(configuration: configuration, topology: topology, plan: plan,
-                                          train: data.train, validation: data.validation, resume: checkpoint)
+                                          train: data.train, validation: data.validation, resume: checkpoint,
+                                          processGroup: group)
         session.checkpointEvery = checkpointEvery
         session.maxSteps = maxSteps
-        let output = try TrainingOutput(session: session, data: data, quiet: quiet, timing: timing,
-                                        metrics: metrics, appendMetrics: checkpoint != nil, plot: plot)
-        session.progressUpdatesPerEpoch = output.progressBar.isLive ? 50 : 0
-        output.header(plan: plan, resumedFrom: resume.map { (dir: $0, state: checkpoint!.state, threads: checkpoint!.configuration.threads) })
         let directory = checkpointDir ?? resume
-        var events = output.events()
+        // Under MPI every rank trains; rank 0 alone prints and writes files.
+        let output = primary ? try TrainingOutput(session: session, data: data, quiet: quiet, timing: timing,
+                                                  metrics: metrics, appendMetrics: checkpoint != nil, plot: plot) : nil
+        session.progressUpdatesPerEpoch = output?.progressBar.isLive == true ? 50 : 0
+        output?.header(plan: plan, processes: group?.size ?? 1,
+                       resumedFrom: resume.map { (dir: $0, state: checkpoint!.state, threads: checkpoint!.configuration.threads) })
+        var events = output?.events() ?? TrainingSession.Events()
         events.checkpoint = { session in
-            if let directory { try session.checkpoint().write(to: directory) }
+            if primary, let directory { try session.checkpoint().write(to: directory) }
         }
         let outcome = try session.run(events)
-        try output.finish(outcome, checkpointDirectory: directory)
+        try output?.finish(outcome, checkpointDirectory: directory)
+        group?.finalize()
     }
 
     /// A fresh run's configuration from the flags and their defaults.

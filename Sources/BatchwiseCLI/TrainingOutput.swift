@@ -21,7 +21,7 @@ final class TrainingOutput {
         plotPath = plot
     }
 
-    func header(plan: PlacementPlan, resumedFrom: (dir: String, state: TrainingState, threads: Int)?) {
+    func header(plan: PlacementPlan, processes: Int, resumedFrom: (dir: String, state: TrainingState, threads: Int)?) {
         let c = session.configuration
         let validation = data.validation.map { ", \($0.count) \(data.validationName)" } ?? ""
         print("data: \(data.train.name), \(data.train.count) training\(validation) samples, \(data.train.featureWidth) features")
@@ -31,10 +31,14 @@ final class TrainingOutput {
         if c.learningRate.warmupSteps > 0 { schedule += ", warmup \(c.learningRate.warmupSteps) steps" }
         if let b0 = c.learningRate.scalingBaseBatchSize { schedule += ", ×batch/\(b0)" }
         print("training: \(schedule), \(c.epochs) epochs, \(plan.workerCount) thread(s) \(plan.placement) on PU \(plan.units.map { String($0.osIndex) }.joined(separator: ",")), seed \(c.seed)")
+        if processes > 1 {
+            print("distributed: \(processes) MPI processes × \(plan.workerCount) thread(s); each batch is cut across processes, then threads")
+        }
         if let grain = c.microshardGrain {
             print("reproducible: microshards of \(grain) samples; the weights do not depend on the thread count or placement")
-        } else if plan.workerCount < 2 {
-            print("noise scale: needs two or more threads (or --reproducible with batches above --grain); not measured")
+        } else if plan.workerCount < 2 || processes > 1 {
+            print(processes > 1 ? "noise scale: not measured across MPI processes yet"
+                                : "noise scale: needs two or more threads (or --reproducible with batches above --grain); not measured")
         }
         if let r = resumedFrom {
             print("resumed: from \(r.dir) at epoch \(r.state.epoch), step \(r.state.stepInEpoch) of the epoch (\(r.state.scheduleStep) steps done)")

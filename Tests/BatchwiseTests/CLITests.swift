@@ -50,15 +50,22 @@ import Testing
         init(_ process: Process) { self.process = process }
     }
 
-    /// Runs `batchwise arguments…`, capturing stdout and stderr through temporary files (no
-    /// pipe can fill up and block the child). A run still going after `timeout` seconds is
-    /// killed, which the callers see as a signal, that is a failure.
+    /// Runs `batchwise arguments…` (see `run`).
     func batchwise(_ arguments: [String], timeout: Double = 240, sourceLocation: SourceLocation = #_sourceLocation) throws -> Run {
         let executable = try #require(Self.executable, """
             no executable named 'batchwise' found in a directory above the test bundle \
             (\(Bundle.main.bundleURL.path)) or \(CommandLine.arguments.first ?? "argv[0]"); \
             build it with 'swift build --build-tests'
             """, sourceLocation: sourceLocation)
+        return try Self.run(executable, arguments, timeout: timeout)
+    }
+
+    /// Runs `executable arguments…`, capturing stdout and stderr through temporary files (no
+    /// pipe can fill up and block the child). A run still going after `timeout` seconds is
+    /// killed, which the callers see as a signal, that is a failure. `started` is called with
+    /// the running process (to signal it, say).
+    static func run(_ executable: URL, _ arguments: [String], timeout: Double,
+                    started: (Process) throws -> Void = { _ in }) throws -> Run {
         let fm = FileManager.default
         let stem = fm.temporaryDirectory.appendingPathComponent("batchwise-cli-\(UUID().uuidString)")
         let outURL = stem.appendingPathExtension("out"), errURL = stem.appendingPathExtension("err")
@@ -81,6 +88,7 @@ import Testing
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
             if watched.process.isRunning { watched.process.terminate() }
         }
+        try started(process)
         process.waitUntilExit()
         try out.close()
         try err.close()

@@ -53,44 +53,98 @@ public final class AllReduce: @unchecked Sendable {
     @inline(__always)
     func reduceScatter(worker: Int, sourceCount: Int, totalCount: Int,
                        apply: (_ range: Range<Int>, _ mean: UnsafePointer<Float>) -> Void) {
-        let slice = slices.slice(worker)
         let acc = scratch[worker].pointer
         let scale = 1 / Float(max(totalCount, 1))
-        let stride = maxSources + 1
+        forEachChunk(of: worker) { start, n in
+            sumSources(start: start, count: n, sourceCount: sourceCount, into: acc)
+            for k in 0..<n { acc[k] *= scale }
+            apply(start..<(start + n), acc)
+        }
+    }
+
+    /// First half of the hierarchical all-reduce: sums the sources over worker `worker`'s
+    /// slice into `processSum` (this process's gradient sum, to be summed across processes).
+    @inline(__always)
+    func reduceLocally(worker: Int, sourceCount: Int, into processSum: UnsafeMutablePointer<Float>) {
+        forEachChunk(of: worker) { start, n in
+            sumSources(start: start, count: n, sourceCount: sourceCount, into: processSum + start)
+        }
+    }
+
+    /// Second half: divides worker `worker`'s slice of the all-processes sum by `totalCount`,
+    /// clears it for the next step, and applies the update chunk by chunk.
+    @inline(__always)
+    func applyMean(worker: Int, of processSum: UnsafeMutablePointer<Float>, totalCount: Int,
+                   apply: (_ range: Range<Int>, _ mean: UnsafePointer<Float>) -> Void) {
+        let acc = scratch[worker].pointer
+        let scale = 1 / Float(max(totalCount, 1))
+        forEachChunk(of: worker) { start, n in
+            let sum = processSum + start
+            for k in 0..<n {
+                acc[k] = sum[k] * scale
+                sum[k] = 0
+            }
+            apply(start..<(start + n), acc)
+        }
+    }
+
+    @inline(__always)
+    private func forEachChunk(of worker: Int, _ body: (_ start: Int, _ count: Int) -> Void) {
+        let slice = slices.slice(worker)
         var start = slice.lowerBound
         while start < slice.upperBound {
             let end = min(start + Self.chunk, slice.upperBound)
-            let n = end - start
-            let norm = norms.baseAddress! + (start / Self.chunk) * stride
-            let first = sources[0] + start
-            var square: Float = 0
-            for k in 0..<n {
-                let v = first[k]
-                acc[k] = v
-                square += v * v
-                first[k] = 0
-            }
-            norm[0] = Double(square)
-            for s in 1..<max(sourceCount, 1) {
-                let g = sources[s] + start
-                square = 0
-                for k in 0..<n {
-                    let v = g[k]
-                    acc[k] += v
-                    square += v * v
-                    g[k] = 0
-                }
-                norm[s] = Double(square)
-            }
-            square = 0
-            for k in 0..<n {
-                square += acc[k] * acc[k]
-                acc[k] *= scale
-            }
-            norm[maxSources] = Double(square)
-            apply(start..<end, acc)
+            body(start, end - start)
             start = end
         }
+    }
+
+    /// acc[0..<n] = Σ_s g_s[start..<start+n] in source order, clearing the g_s, and records
+    /// the chunk's squared norms. Explicit 16-wide vectors: the squared norms are float
+    /// reductions, which the compiler will not vectorise on its own (that would reorder the
+    /// additions); here the order is fixed by the code, so the results stay deterministic.
+    @inline(__always)
+    private func sumSources(start: Int, count n: Int, sourceCount: Int, into acc: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD16<Float>
+        let norm = norms.baseAddress! + (start / Self.chunk) * (maxSources + 1)
+        let vectorEnd = n - n % V.scalarCount
+        let accRaw = UnsafeMutableRawPointer(acc)
+        for s in 0..<max(sourceCount, 1) {
+            let g = sources[s] + start
+            let gRaw = UnsafeMutableRawPointer(g)
+            var squares = V()
+            var k = 0
+            while k < vectorEnd {
+                let offset = k * MemoryLayout<Float>.stride
+                let v = gRaw.loadUnaligned(fromByteOffset: offset, as: V.self)
+                let total = s == 0 ? v : accRaw.loadUnaligned(fromByteOffset: offset, as: V.self) + v
+                accRaw.storeBytes(of: total, toByteOffset: offset, as: V.self)
+                squares += v * v
+                gRaw.storeBytes(of: V(), toByteOffset: offset, as: V.self)
+                k += V.scalarCount
+            }
+            var square = squares.sum()
+            while k < n {
+                acc[k] = s == 0 ? g[k] : acc[k] + g[k]
+                square += g[k] * g[k]
+                g[k] = 0
+                k += 1
+            }
+            norm[s] = Double(square)
+        }
+        var squares = V()
+        var k = 0
+        while k < vectorEnd {
+            let v = accRaw.loadUnaligned(fromByteOffset: k * MemoryLayout<Float>.stride, as: V.self)
+            squares += v * v
+            k += V.scalarCount
+        }
+        var square = squares.sum()
+        while k < n {
+            square += acc[k] * acc[k]
+            k += 1
+        }
+        norm[maxSources] = Double(square)
     }
 
     /// Σ over chunks, in chunk order, of each source's |g_s|², written into `perSource`

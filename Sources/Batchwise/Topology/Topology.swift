@@ -25,7 +25,8 @@ public struct ProcessingUnit: Sendable, Hashable, CustomStringConvertible {
 public final class Topology: @unchecked Sendable {
     /// The raw hwloc handle. Only the files of `Topology/` use it.
     let handle: hwloc_topology_t
-    /// Every PU the process may run on, ordered by core, then SMT rank.
+    /// Every PU the process may run on — allowed to it and inside its CPU binding (taskset,
+    /// `mpirun --bind-to`) — ordered by core, then SMT rank.
     public let processingUnits: [ProcessingUnit]
     public let packageCount: Int
     public let numaNodeCount: Int
@@ -63,6 +64,11 @@ public final class Topology: @unchecked Sendable {
 
     private static func readProcessingUnits(_ topology: hwloc_topology_t) -> [ProcessingUnit] {
         let allowed = hwloc_topology_get_allowed_cpuset(topology)
+        // The process's own binding: a process bound to some PUs (by taskset, or by mpirun for
+        // each rank) places its workers on those.
+        let bound = hwloc_bitmap_alloc()
+        defer { hwloc_bitmap_free(bound) }
+        let hasBinding = bound.map { hwloc_get_cpubind(topology, $0, Int32(HWLOC_CPUBIND_PROCESS.rawValue)) == 0 && hwloc_bitmap_iszero($0) == 0 } ?? false
         let numaCount = hwloc_get_nbobjs_by_type(topology, HWLOC_OBJ_NUMANODE)
         var units: [ProcessingUnit] = []
         let count = hwloc_get_nbobjs_by_type(topology, HWLOC_OBJ_PU)
@@ -70,6 +76,7 @@ public final class Topology: @unchecked Sendable {
             guard let pu = hwloc_get_obj_by_type(topology, HWLOC_OBJ_PU, UInt32(i)) else { continue }
             let os = Int(pu.pointee.os_index)
             if let allowed, hwloc_bitmap_isset(allowed, UInt32(os)) == 0 { continue }
+            if hasBinding, let bound, hwloc_bitmap_isset(bound, UInt32(os)) == 0 { continue }
             let core = hwloc_get_ancestor_obj_by_type(topology, HWLOC_OBJ_CORE, pu)
             let package = hwloc_get_ancestor_obj_by_type(topology, HWLOC_OBJ_PACKAGE, pu)
             var numa = 0

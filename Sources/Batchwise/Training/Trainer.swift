@@ -39,11 +39,20 @@ public final class Trainer<Model: GradientModel>: @unchecked Sendable {
     let stats: PerWorkerSlots<WorkerStats>
     /// Samples a worker computes in one model call: at most its shard, or one microshard.
     let rowsPerCall: Int
+    /// The other processes of a multi-process run, or nil.
+    public let processGroup: (any ProcessGroup)?
+    /// This process's gradient sum and (samples, loss sum, correct) between the in-process
+    /// reduce and the cross-process one; only with a process group of two or more.
+    let processSum: FloatBuffer?
+    let processScalars: PerWorkerSlots<Double>
 
     /// Sets up buffers on each worker's NUMA node, starts and pins the workers, and
     /// initialises the parameters from `seed`. `microshardGrain` selects reproducible mode.
     public init(model: Model, optimizer: any Optimizer, topology: Topology, plan: PlacementPlan,
-                maxBatchSize: Int, seed: UInt64, microshardGrain: Int? = nil) throws {
+                maxBatchSize: Int, seed: UInt64, microshardGrain: Int? = nil, processGroup: (any ProcessGroup)? = nil) throws {
+        if microshardGrain != nil, let g = processGroup, g.size > 1 {
+            throw ConfigurationError("--reproducible does not work across processes yet; run it in one process, or drop --reproducible under MPI")
+        }
         guard maxBatchSize >= 1 else { throw ConfigurationError("batch size must be at least 1 (got \(maxBatchSize))") }
         if let grain = microshardGrain, grain < 1 { throw ConfigurationError("the microshard grain must be at least 1 sample (got \(grain))") }
         let workers = plan.workerCount
@@ -70,6 +79,9 @@ public final class Trainer<Model: GradientModel>: @unchecked Sendable {
         self.maxBatchSize = maxBatchSize
         self.microshardGrain = microshardGrain
         rowsPerCall = rows
+        self.processGroup = processGroup
+        processSum = (processGroup?.size ?? 1) > 1 ? FloatBuffer(count: model.parameterCount, topology: topology) : nil
+        processScalars = PerWorkerSlots(count: 3, initial: 0)
         parameters = FloatBuffer(count: model.parameterCount, topology: topology)
         optimizerState = FloatBuffer(count: optimizer.stateSlots * model.parameterCount, topology: topology)
         gradients = sourceNodes.map { FloatBuffer(count: model.parameterCount, topology: topology, numaNode: $0) }

@@ -55,13 +55,14 @@ public final class TrainingSession {
 
     /// A new run (fresh weights from the seed), or the continuation of `resume`.
     public init(configuration: TrainingConfiguration, topology: Topology, plan: PlacementPlan,
-                train: Dataset, validation: Dataset?, resume: Checkpoint? = nil) throws {
+                train: Dataset, validation: Dataset?, resume: Checkpoint? = nil,
+                processGroup: (any ProcessGroup)? = nil) throws {
         let model = try configuration.makeModel()
         scheduler = try EpochScheduler(sampleCount: train.count, seed: configuration.seed,
                                        batchSizes: configuration.batchSizes, lastBatch: configuration.lastBatch)
         trainer = try Trainer(model: model, optimizer: configuration.optimizer.optimizer, topology: topology, plan: plan,
                               maxBatchSize: scheduler.maxBatchSize, seed: configuration.seed,
-                              microshardGrain: configuration.microshardGrain)
+                              microshardGrain: configuration.microshardGrain, processGroup: processGroup)
         try trainer.validate(train)
         if let validation { try trainer.validate(validation) }
         self.configuration = configuration

@@ -17,6 +17,8 @@ public struct StepPhases: Sendable, Equatable {
     public var barrier = 0.0
     /// Reduce-scatter of the partial sums fused with the optimizer update.
     public var allReduce = 0.0
+    /// Summing across processes (MPI_Allreduce), in a multi-process run; worker 0 does it.
+    public var crossProcess = 0.0
 
     @inline(__always) static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 }
@@ -117,6 +119,8 @@ extension Trainer {
         let parameters = self.parameters, gradients = self.gradients, workspaces = Unchecked(value: self.workspaces)
         let inputStaging = self.inputStaging, targetStaging = self.targetStaging
         let fw = data.featureWidth, tw = data.targetWidth, grain = microshardGrain
+        let group = Unchecked(value: processGroup), processSum = self.processSum, scalars = processScalars
+        let rank = processGroup?.rank ?? 0, ranks = processGroup?.size ?? 1
         let result = PerWorkerSlots(count: 1, initial: JobTotals())
         let phases = PerWorkerSlots(count: workers, initial: StepPhases())
         let noise = PerWorkerSlots(count: 1, initial: noiseScale)
@@ -134,7 +138,7 @@ extension Trainer {
                 // Worker 0's scratch for the noise statistics, allocated once per job.
                 var sourceNorms = [Double](repeating: 0, count: w == 0 ? allReduce.maxSources : 0)
                 var sourceCounts = [Int](repeating: 0, count: w == 0 ? allReduce.maxSources : 0)
-                var compute: UInt64 = 0, barrier: UInt64 = 0, reduce: UInt64 = 0
+                var compute: UInt64 = 0, barrier: UInt64 = 0, reduce: UInt64 = 0, crossProcess: UInt64 = 0
                 var clock = StepPhases.now()
                 func lap(_ bucket: inout UInt64) {
                     let now = StepPhases.now()
@@ -154,7 +158,10 @@ extension Trainer {
                     stats[s] = WorkerStats(count: rows.count, loss: loss)
                 }
                 for t in steps {
-                    let batch = plan.batch(t)
+                    // Across processes first (each takes a contiguous part), then across workers.
+                    let whole = plan.batch(t)
+                    let part = ShardPlan(batchSize: whole.count, workers: ranks).shard(rank)
+                    let batch = (whole.lowerBound + part.lowerBound)..<(whole.lowerBound + part.upperBound)
                     let sourceCount: Int
                     let mine: Range<Int>
                     if let grain {
@@ -181,12 +188,39 @@ extension Trainer {
                         step.lossSum += stats[v].loss.lossSum
                         step.correct += stats[v].loss.correct
                     }
+                    if let processSum {
+                        // Hierarchical all-reduce: this process's sum, then across processes.
+                        allReduce.reduceLocally(worker: w, sourceCount: sourceCount, into: processSum.pointer)
+                        if w == 0 {
+                            scalars[0] = Double(step.samples)
+                            scalars[1] = step.lossSum
+                            scalars[2] = Double(step.correct)
+                        }
+                        lap(&reduce)
+                        context.barrier.arriveAndWait()
+                        lap(&barrier)
+                        if w == 0 {
+                            group.value!.allReduceSum(processSum.pointer, count: parameters.count)
+                            scalars.withPointer { group.value!.allReduceSum($0, count: 3) }
+                        }
+                        lap(&crossProcess)
+                        context.barrier.arriveAndWait()
+                        lap(&barrier)
+                        step.samples = Int(scalars[0])
+                        step.lossSum = scalars[1]
+                        step.correct = Int(scalars[2])
+                    }
                     let finite = step.lossSum.isFinite
                     if !finite {
                         // Every worker sees the same sums, so all take the same branch and
                         // clear the partial sums they wrote.
-                        for s in (grain.map { g in (mine.lowerBound / g)..<((mine.upperBound + g - 1) / g) } ?? w..<(w + 1)) {
-                            gradients[s].pointer.update(repeating: 0, count: parameters.count)
+                        if let processSum {
+                            let slice = allReduce.slices.slice(w)
+                            (processSum.pointer + slice.lowerBound).update(repeating: 0, count: slice.count)
+                        } else {
+                            for s in (grain.map { g in (mine.lowerBound / g)..<((mine.upperBound + g - 1) / g) } ?? w..<(w + 1)) {
+                                gradients[s].pointer.update(repeating: 0, count: parameters.count)
+                            }
                         }
                         if !skipNonFinite {
                             totals.divergedAt = t
@@ -195,8 +229,14 @@ extension Trainer {
                         totals.report.skipped += 1
                     } else {
                         let taken = totals.report.steps
-                        allReduce.reduceScatter(worker: w, sourceCount: sourceCount, totalCount: step.samples) { range, mean in
-                            apply(range, mean, t, taken)
+                        if let processSum {
+                            allReduce.applyMean(worker: w, of: processSum.pointer, totalCount: step.samples) { range, mean in
+                                apply(range, mean, t, taken)
+                            }
+                        } else {
+                            allReduce.reduceScatter(worker: w, sourceCount: sourceCount, totalCount: step.samples) { range, mean in
+                                apply(range, mean, t, taken)
+                            }
                         }
                         totals.report.lossSum += step.lossSum
                         totals.report.correct += step.correct
@@ -207,7 +247,7 @@ extension Trainer {
                     // Nobody may overwrite its stats for the next step before all have read them.
                     context.barrier.arriveAndWait()
                     lap(&barrier)
-                    if w == 0 && finite && sourceCount >= 2 {
+                    if w == 0 && finite && sourceCount >= 2 && processSum == nil {
                         allReduce.noiseStatistics(sourceCount: sourceCount, into: &sourceNorms)
                         for v in 0..<sourceCount { sourceCounts[v] = stats[v].count }
                         let total = allReduce.totalNorm(sourceCount: sourceCount)
@@ -216,7 +256,8 @@ extension Trainer {
                         }
                     }
                 }
-                phases[w] = StepPhases(compute: Double(compute) / 1e9, barrier: Double(barrier) / 1e9, allReduce: Double(reduce) / 1e9)
+                phases[w] = StepPhases(compute: Double(compute) / 1e9, barrier: Double(barrier) / 1e9, allReduce: Double(reduce) / 1e9,
+                                       crossProcess: Double(crossProcess) / 1e9)
                 if w == 0 {
                     result[0] = totals
                     noise[0] = noiseScale
@@ -231,6 +272,7 @@ extension Trainer {
             totals.report.phases.compute += p.compute / Double(workers)
             totals.report.phases.barrier += p.barrier / Double(workers)
             totals.report.phases.allReduce += p.allReduce / Double(workers)
+            totals.report.phases.crossProcess += p.crossProcess / Double(workers)
         }
         return totals
     }
