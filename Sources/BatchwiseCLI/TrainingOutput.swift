@@ -84,9 +84,14 @@ final class TrainingOutput {
         if let skipped = session.state.history.last.map({ _ in session.state.skippedTotal }), skipped > 0 {
             s += "  (\(skipped) non-finite batch(es) skipped so far)"
         }
-        if timing, let report = session.lastPhases {
-            let total = max(report.compute + report.barrier + report.allReduce, 1e-12)
-            s += "  [compute \(format(100 * report.compute / total, 0))%, barrier \(format(100 * report.barrier / total, 0))%, all-reduce \(format(100 * report.allReduce / total, 0))%]"
+        if timing, let p = session.lastPhases {
+            let total = max(p.compute + p.barrier + p.allReduce + p.crossProcess, 1e-12)
+            s += "  [compute \(format(100 * p.compute / total, 0))%, barrier \(format(100 * p.barrier / total, 0))%, all-reduce \(format(100 * p.allReduce / total, 0))%"
+            if p.crossProcess > 0 {
+                let steps = max(session.state.history.last.map { _ in session.lastEpochSteps } ?? 1, 1)
+                s += ", MPI_Allreduce \(format(100 * p.crossProcess / total, 0))% = \(format(p.crossProcess / Double(steps) * 1e6, 0)) µs/step"
+            }
+            s += "]"
         }
         return s
     }

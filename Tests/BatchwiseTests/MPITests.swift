@@ -66,9 +66,12 @@ extension CLITests {
     @Test(.enabled(if: mpiReady, mpiSkipReason))
     func killingOneRankEndsTheJobWithAClearMessage() throws {
         let marker = String(UInt64.random(in: 1_000_000...9_000_000_000))
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let started = Date()
         let run = try mpi(2, ["train", "--synthetic", "200000", "--layers", "64,256,10", "--epochs", "100",
-                              "--distributed", "mpi", "--threads", "1", "--seed", marker, "--quiet"], timeout: 120) { _ in
+                              "--distributed", "mpi", "--threads", "1", "--seed", marker, "--quiet",
+                              "--checkpoint-dir", dir, "--checkpoint-every", "20"], timeout: 120) { _ in
             // Wait for both ranks, then kill the one that is not rank 0's parent's first child.
             var ranks: [Int32] = []
             for _ in 0..<100 where ranks.count < 2 {
@@ -85,6 +88,10 @@ extension CLITests {
         #expect(said.contains("signal 9") || said.contains("Killed"), "a message names the killed rank: \(said)")
         #expect(seconds < 60, "ended in \(seconds) s")
         #expect(Self.processes(matching: ["batchwise", "train", marker], excluding: "mpirun").isEmpty, "no rank is left running")
+        // The last checkpoint rank 0 wrote is whole: written atomically, it loads.
+        if FileManager.default.fileExists(atPath: dir + "/" + Checkpoint.fileName) {
+            #expect(throws: Never.self) { try Checkpoint.load(from: dir) }
+        }
     }
 
     /// PIDs of processes whose command line holds every word of `words` and not `excluding`.

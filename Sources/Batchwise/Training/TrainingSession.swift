@@ -22,8 +22,9 @@ public final class TrainingSession {
     public var maxSteps: Int?
     /// Progress updates per epoch (0: only at the end of each epoch).
     public var progressUpdatesPerEpoch = 0
-    /// Where the workers' time went in the last epoch finished.
+    /// Where the workers' time went in the last epoch finished, and its steps.
     public private(set) var lastPhases: StepPhases?
+    public private(set) var lastEpochSteps = 0
     private var epochPhases = StepPhases()
 
     /// Progress within an epoch.
@@ -156,6 +157,7 @@ public final class TrainingSession {
         epochPhases.compute += report.phases.compute
         epochPhases.barrier += report.phases.barrier
         epochPhases.allReduce += report.phases.allReduce
+        epochPhases.crossProcess += report.phases.crossProcess
     }
 
     /// Validation, early stopping and the epoch's record; moves the state to the next epoch.
@@ -174,6 +176,7 @@ public final class TrainingSession {
             wallSeconds: state.wallSeconds, noiseScale: trainer.noiseScale.value)
         state.history.append(record)
         lastPhases = epochPhases
+        lastEpochSteps = state.epochSteps + state.epochSkipped
         epochPhases = StepPhases()
         if let loss = evaluation?.loss {
             if loss < (state.bestValidationLoss ?? .infinity) {
