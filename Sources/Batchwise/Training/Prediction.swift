@@ -8,27 +8,14 @@ extension Trainer where Model == MLP {
             throw ConfigurationError("\(data.name) has \(data.featureWidth) features per sample but the model takes \(model.inputWidth)")
         }
         let model = self.model, parameters = self.parameters, workspaces = Unchecked(value: self.workspaces)
-        let workers = pool.count, capacity = rowsPerCall
-        let fw = data.featureWidth, ow = model.outputWidth, n = data.count
-        var result = [Float](repeating: 0, count: n * ow)
+        let ow = model.outputWidth, rows = rowsPerCall
+        var result = [Float](repeating: 0, count: data.count * ow)
         result.withUnsafeMutableBufferPointer { out in
-        data.features.withUnsafeBufferPointer { f in
-        data.targets.withUnsafeBufferPointer { t in
-            let output = Unchecked(value: out.baseAddress!), features = Unchecked(value: f.baseAddress!)
-            let targets = Unchecked(value: t.baseAddress!)
-            pool.run { context in
-                let mine = ShardPlan(batchSize: n, workers: workers).shard(context.index)
-                var position = mine.lowerBound
-                while position < mine.upperBound {
-                    let m = min(capacity, mine.upperBound - position)
-                    model.outputs(parameters: parameters.pointer,
-                                  samples: ShardSamples(inputs: features.value + position * fw, targets: targets.value, count: m),
-                                  workspace: workspaces.value[context.index], into: output.value + position * ow)
-                    position += m
-                }
+            let output = Unchecked(value: out.baseAddress!)
+            forEachChunk(of: data) { worker, chunk, samples in
+                model.outputs(parameters: parameters.pointer, samples: samples, workspace: workspaces.value[worker],
+                              into: output.value + chunk * rows * ow)
             }
-        }
-        }
         }
         return result
     }

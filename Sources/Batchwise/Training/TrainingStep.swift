@@ -188,6 +188,11 @@ extension Trainer {
                         step.lossSum += stats[v].loss.lossSum
                         step.correct += stats[v].loss.correct
                     }
+                    // The counts are needed after the second barrier, when the others may
+                    // already be writing the next step's stats: keep them now.
+                    if w == 0 {
+                        for v in 0..<sourceCount { sourceCounts[v] = stats[v].count }
+                    }
                     if let processSum {
                         // Hierarchical all-reduce: this process's sum, then across processes.
                         allReduce.reduceLocally(worker: w, sourceCount: sourceCount, into: processSum.pointer)
@@ -249,7 +254,6 @@ extension Trainer {
                     lap(&barrier)
                     if w == 0 && finite && sourceCount >= 2 && processSum == nil {
                         allReduce.noiseStatistics(sourceCount: sourceCount, into: &sourceNorms)
-                        for v in 0..<sourceCount { sourceCounts[v] = stats[v].count }
                         let total = allReduce.totalNorm(sourceCount: sourceCount)
                         if let e = GradientNoiseScale.estimate(sourceNorms: sourceNorms[..<sourceCount], counts: sourceCounts[..<sourceCount], totalNorm: total) {
                             noiseScale.add(gradientSquared: e.gradientSquared, trace: e.trace)
@@ -275,43 +279,5 @@ extension Trainer {
             totals.report.phases.crossProcess += p.crossProcess / Double(workers)
         }
         return totals
-    }
-
-    /// Mean loss (and accuracy) of the current weights on `data`, evaluated in parallel: the
-    /// samples are cut into chunks (of the microshard grain in reproducible mode, so the result
-    /// does not depend on the thread count), worker w takes a contiguous run of chunks, and the
-    /// chunk sums are added in chunk order.
-    public func evaluate(on data: Dataset) throws -> Evaluation {
-        try validate(data)
-        let model = self.model, parameters = self.parameters, workspaces = Unchecked(value: self.workspaces)
-        let workers = pool.count, rows = rowsPerCall
-        let fw = data.featureWidth, tw = data.targetWidth, n = data.count
-        let chunkCount = (n + rows - 1) / rows
-        var sums = [ShardLoss](repeating: ShardLoss(), count: chunkCount)
-        sums.withUnsafeMutableBufferPointer { out in
-        data.features.withUnsafeBufferPointer { f in
-        data.targets.withUnsafeBufferPointer { t in
-            let features = Unchecked(value: f.baseAddress!), targets = Unchecked(value: t.baseAddress!)
-            let out = Unchecked(value: out.baseAddress!)
-            pool.run { context in
-                let mine = ShardPlan(batchSize: n, workers: workers, grain: rows).shard(context.index)
-                for start in stride(from: mine.lowerBound, to: mine.upperBound, by: rows) {
-                    let m = min(rows, mine.upperBound - start)
-                    out.value[start / rows] = model.evaluate(
-                        parameters: parameters.pointer,
-                        samples: ShardSamples(inputs: features.value + start * fw, targets: targets.value + start * tw, count: m),
-                        workspace: workspaces.value[context.index])
-                }
-            }
-        }
-        }
-        }
-        var total = ShardLoss()
-        for s in sums {
-            total.lossSum += s.lossSum
-            total.correct += s.correct
-        }
-        return Evaluation(samples: n, loss: total.lossSum / Double(n),
-                          accuracy: data.classCount == nil ? nil : Double(total.correct) / Double(n))
     }
 }
