@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks of training on this machine.",
-        subcommands: [BenchScalingCommand.self])
+        subcommands: [BenchScalingCommand.self, BenchBatchSizeCommand.self])
 }
 
 /// `batchwise bench scaling`: samples/s, speedup and efficiency of one training step over thread counts.

@@ -1,0 +1,18 @@
+/// A table of text for a terminal: a title row, then one row per item, every column
+/// right-aligned to its widest cell and columns two spaces apart.
+///
+/// ``BatchSizeReport`` prints with it; ``ScalingReport``'s table lays out its rows the same way.
+struct TextTable<Row> {
+    /// Each column's title and how to write its cell for a row.
+    var columns: [(title: String, cell: (Row) -> String)]
+
+    /// The title line and one line per row. O(rows × columns).
+    func lines(_ rows: [Row]) -> [String] {
+        let cells = rows.map { row in columns.map { $0.cell(row) } }
+        let widths = columns.indices.map { c in max(columns[c].title.count, cells.map { $0[c].count }.max() ?? 0) }
+        func line(_ texts: [String]) -> String {
+            zip(texts, widths).map { String(repeating: " ", count: $1 - $0.count) + $0 }.joined(separator: "  ")
+        }
+        return [line(columns.map(\.title))] + cells.map(line)
+    }
+}
