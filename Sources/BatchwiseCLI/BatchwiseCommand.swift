@@ -50,7 +50,10 @@ struct BatchwiseCommand: ParsableCommand {
         let rank = processGroup.map { $0.size > 1 && $0.rank > 0 ? "rank \($0.rank): " : "" } ?? ""
         FileHandle.standardError.write(Data(("error: " + rank + message + "\n").utf8))
         // Another rank may be waiting in a collective for this one: end the whole job.
-        if let group = processGroup, group.size > 1 { group.abort(code: code) }
+        if let group = processGroup {
+            if group.size > 1 { group.abort(code: code) }
+            group.finalize()
+        }
         Foundation.exit(code)
     }
 }
