@@ -14,6 +14,28 @@ let package = Package(
     ],
     targets: [
         .executableTarget(
+            name: "BarrierRoundTrip",
+            dependencies: [
+                .product(name: "Batchwise", package: "Batchwise"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/BarrierRoundTrip",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
+        .executableTarget(
+            name: "AllReduceUpdate",
+            dependencies: [
+                .product(name: "Batchwise", package: "Batchwise"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/AllReduceUpdate",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
+        .executableTarget(
             name: "TrainingStep",
             dependencies: [
                 .product(name: "Batchwise", package: "Batchwise"),
