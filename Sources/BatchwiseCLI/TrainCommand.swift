@@ -83,7 +83,7 @@ struct TrainCommand: ParsableCommand {
 
     @Flag(help: "Bit-identical weights for every thread count and placement (same seed, machine type and BLAS), at a measured cost.")
     var reproducible = false
-    @Option(help: "Samples per microshard under --reproducible (default 32): smaller spreads small batches over more threads, larger runs faster per sample.")
+    @Option(help: "Samples per microshard under --reproducible (default: each batch in 4 microshards): smaller spreads a batch over more threads, larger runs faster per sample.")
     var grain: Int?
 
     @OptionGroup var placement: PlacementOptions
@@ -211,7 +211,7 @@ struct TrainCommand: ParsableCommand {
             layers: try layers.map(parseWidths) ?? [], activation: try Activation(parsing: activation ?? "relu"), loss: loss,
             optimizer: choice, learningRate: schedule, batchSizes: batches, lastBatch: lastBatch,
             epochs: epochs ?? 30, seed: seed ?? 1, patience: patience, onNonFinite: onNonFinite, data: source, threads: 0,
-            microshardGrain: reproducible ? (grain ?? 32) : nil)
+            microsharding: reproducible ? (grain.map(Microsharding.size) ?? .standard) : nil)
     }
 
     /// A resumed run keeps its stored configuration; only the epoch count, file locations and

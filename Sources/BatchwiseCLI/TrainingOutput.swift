@@ -34,15 +34,15 @@ final class TrainingOutput {
         if processes > 1 {
             print("distributed: \(processes) MPI processes × \(plan.workerCount) thread(s); each batch is cut across processes, then threads")
         }
-        if let grain = c.microshardGrain {
-            print("reproducible: microshards of \(grain) samples; the weights do not depend on the thread count or placement")
+        if let m = c.microsharding {
+            print("reproducible: \(m); the weights do not depend on the thread count or placement")
         } else if plan.workerCount < 2 || processes > 1 {
             print(processes > 1 ? "noise scale: not measured across MPI processes yet"
-                                : "noise scale: needs two or more threads (or --reproducible with batches above --grain); not measured")
+                                : "noise scale: needs two or more threads (or --reproducible); not measured")
         }
         if let r = resumedFrom {
             print("resumed: from \(r.dir) at epoch \(r.state.epoch), step \(r.state.stepInEpoch) of the epoch (\(r.state.scheduleStep) steps done)")
-            if r.threads != plan.workerCount && session.configuration.microshardGrain == nil {
+            if r.threads != plan.workerCount && session.configuration.microsharding == nil {
                 print("note: the run was started with \(r.threads) thread(s); with \(plan.workerCount) it continues correctly but its weights will not be bit-identical to an uninterrupted run")
             }
         }

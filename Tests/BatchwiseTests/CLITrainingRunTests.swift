@@ -155,6 +155,9 @@ extension CLITests {
         #expect(one.status == 0 && three.status == 0, "\(one.stderr)\(three.stderr)")
         #expect(try weightsDigest(one) == weightsDigest(three))
         #expect(one.stdout.contains("reproducible: microshards of 16 samples"))
+        // The default cut, four microshards per batch, agrees across thread counts too.
+        let standard = ["train", "--epochs", "2", "--batch-size", "50", "--reproducible", "--quiet"]
+        #expect(try weightsDigest(try batchwise(standard + ["--threads", "1"])) == weightsDigest(try batchwise(standard + ["--threads", "2"])))
         try expectCleanFailure(["train", "--grain", "8"], mentioning: ["--grain", "--reproducible"])
 
         // A default-mode run resumed on another thread count carries on, and says it is no

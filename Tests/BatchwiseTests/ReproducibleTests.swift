@@ -11,12 +11,12 @@ import Testing
 
     /// 344 training samples at batch 40: 8 full batches and a last one of 24; grain 16 cuts a
     /// batch of 40 into 16 + 16 + 8, so microshards are uneven too.
-    static func configuration(epochs: Int = 3) throws -> TrainingConfiguration {
+    static func configuration(epochs: Int = 3, microsharding: Microsharding = .size(16)) throws -> TrainingConfiguration {
         try TrainingConfiguration(
             layers: [64, 20, 10], activation: .tanh, loss: .crossEntropy,
             optimizer: .sgd(try SGD(momentum: 0.9, nesterov: true, weightDecay: 1e-4)),
             learningRate: try LearningRateSchedule(base: 0.05, shape: .cosine(floor: 0.001), warmupSteps: 3),
-            batchSizes: try BatchSizeSchedule(constant: 40), epochs: epochs, seed: 23, threads: 1, microshardGrain: 16)
+            batchSizes: try BatchSizeSchedule(constant: 40), epochs: epochs, seed: 23, threads: 1, microsharding: microsharding)
     }
 
     static func session(_ c: TrainingConfiguration, workers: Int, placement: Placement, resume: Checkpoint? = nil) throws -> TrainingSession {
@@ -25,12 +25,13 @@ import Testing
                                    train: data.train, validation: data.test, resume: resume)
     }
 
-    @Test func everyThreadCountAndPlacementGivesTheSameWeightsAndStatistics() throws {
+    @Test(arguments: [Microsharding.size(16), .standard])
+    func everyThreadCountAndPlacementGivesTheSameWeightsAndStatistics(microsharding: Microsharding) throws {
         var digests = Set<String>()
         var histories: [[EpochRecord]] = []
         for placement in [Placement.compact, .scatter] {
             for workers in [1, 2, 3, 4, 5, 8] {
-                let s = try Self.session(try Self.configuration(), workers: workers, placement: placement)
+                let s = try Self.session(try Self.configuration(microsharding: microsharding), workers: workers, placement: placement)
                 try s.run()
                 digests.insert(s.trainer.weightsDigest())
                 histories.append(s.state.history)
@@ -61,7 +62,7 @@ import Testing
 
     @Test func theDefaultModeIsBitIdenticalOnlyAtAFixedThreadCount() throws {
         var c = try Self.configuration()
-        c.microshardGrain = nil
+        c.microsharding = nil
         func digest(_ workers: Int) throws -> String {
             let s = try Self.session(c, workers: workers, placement: .compact)
             try s.run()
@@ -120,7 +121,7 @@ import Testing
         let data = Dataset(name: "linear", features: x, targets: y, featureWidth: d, targetWidth: 1, classCount: nil)
         let plan = try PlacementPlan(topology: Fixture.topology, workers: workers, placement: .compact, oversubscribe: true)
         let trainer = try Trainer(model: LeastSquares(inputs: d), optimizer: try SGD(), topology: Fixture.topology, plan: plan,
-                                  maxBatchSize: 256, seed: 1, microshardGrain: reproducible ? 32 : nil)
+                                  maxBatchSize: 256, seed: 1, microsharding: reproducible ? .size(32) : nil)
         trainer.noiseScale = GradientNoiseScale(smoothing: 0.002)
         let scheduler = try EpochScheduler(sampleCount: n, seed: 3, batchSizes: try BatchSizeSchedule(constant: 256))
         for epoch in 1...2 {

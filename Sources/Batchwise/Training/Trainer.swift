@@ -8,8 +8,8 @@ import Foundation
 ///
 /// By default each worker sums its whole shard into its own gradient buffer, and the weights
 /// are bit-identical run after run at a fixed thread count. In reproducible mode
-/// (`microshardGrain`), every batch is cut into microshards of `grain` samples whatever the
-/// thread count, each microshard's gradient is summed by one kernel call into its own buffer,
+/// (`microsharding`), every batch is cut into microshards whose boundaries depend only on the
+/// batch size, whatever the thread count, each microshard's gradient is summed by one kernel call into its own buffer,
 /// and the all-reduce adds the microshard sums in microshard order: the weights are then
 /// bit-identical for every thread count and placement, at the cost of one buffer per
 /// microshard and smaller matrix products.
@@ -20,8 +20,8 @@ public final class Trainer<Model: GradientModel>: @unchecked Sendable {
     public let topology: Topology
     /// The largest batch size this trainer was set up for.
     public let maxBatchSize: Int
-    /// Samples per microshard in reproducible mode; nil in the default mode.
-    public let microshardGrain: Int?
+    /// How reproducible mode cuts batches into microshards; nil in the default mode.
+    public let microsharding: Microsharding?
     /// Optimizer steps taken so far.
     public internal(set) var step = 0
     /// The running gradient-noise-scale estimate (needs two or more sources per step).
@@ -47,23 +47,24 @@ public final class Trainer<Model: GradientModel>: @unchecked Sendable {
     let processScalars: PerWorkerSlots<Double>
 
     /// Sets up buffers on each worker's NUMA node, starts and pins the workers, and
-    /// initialises the parameters from `seed`. `microshardGrain` selects reproducible mode.
+    /// initialises the parameters from `seed`. `microsharding` selects reproducible mode.
     public init(model: Model, optimizer: any Optimizer, topology: Topology, plan: PlacementPlan,
-                maxBatchSize: Int, seed: UInt64, microshardGrain: Int? = nil, processGroup: (any ProcessGroup)? = nil) throws {
-        if microshardGrain != nil, let g = processGroup, g.size > 1 {
+                maxBatchSize: Int, seed: UInt64, microsharding: Microsharding? = nil, processGroup: (any ProcessGroup)? = nil) throws {
+        if microsharding != nil, let g = processGroup, g.size > 1 {
             throw ConfigurationError("--reproducible does not work across processes yet; run it in one process, or drop --reproducible under MPI")
         }
         guard maxBatchSize >= 1 else { throw ConfigurationError("batch size must be at least 1 (got \(maxBatchSize))") }
-        if let grain = microshardGrain, grain < 1 { throw ConfigurationError("the microshard grain must be at least 1 sample (got \(grain))") }
+        if let m = microsharding { _ = try Microsharding(validating: m) }
         let workers = plan.workerCount
         let nodes = plan.units.map { Optional($0.numaNode) }
         // Rows a worker computes at once, and the partial sums with the node each one lives on.
         let rows: Int
         let sourceNodes: [Int?]
-        if let grain = microshardGrain {
+        if let microsharding {
+            let grain = microsharding.grain(forBatch: maxBatchSize)
             rows = min(grain, maxBatchSize)
             let widest = ShardPlan(batchSize: maxBatchSize, workers: workers, grain: grain)
-            sourceNodes = (0..<widest.microshardCount).map { m in
+            sourceNodes = (0..<microsharding.maxMicroshards(maxBatchSize: maxBatchSize)).map { m in
                 nodes[(0..<workers).first { widest.shard($0).contains(m * grain) } ?? 0]
             }
         } else {
@@ -77,7 +78,7 @@ public final class Trainer<Model: GradientModel>: @unchecked Sendable {
         self.optimizer = optimizer
         self.topology = topology
         self.maxBatchSize = maxBatchSize
-        self.microshardGrain = microshardGrain
+        self.microsharding = microsharding
         rowsPerCall = rows
         self.processGroup = processGroup
         processSum = (processGroup?.size ?? 1) > 1 ? FloatBuffer(count: model.parameterCount, topology: topology) : nil

@@ -50,16 +50,16 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     /// Worker threads the run was started with (informational: resuming with another count
     /// continues correctly, and bit-identically only in reproducible mode).
     public var threads: Int
-    /// Reproducible mode: microshards of this many samples, weights bit-identical for any
+    /// Reproducible mode: how batches are cut into microshards, weights bit-identical for any
     /// thread count and placement. nil: the default mode (bit-identical at a fixed thread count).
-    public var microshardGrain: Int?
+    public var microsharding: Microsharding?
 
     public init(layers: [Int], activation: Activation = .relu, loss: Loss = .crossEntropy,
                 optimizer: OptimizerChoice, learningRate: LearningRateSchedule, batchSizes: BatchSizeSchedule,
                 lastBatch: LastBatchPolicy = .keep, epochs: Int, seed: UInt64, patience: Int? = nil,
                 onNonFinite: NonFinitePolicy = .stop, data: DataSource = DataSource(), scaling: FeatureScaling? = nil,
-                threads: Int, microshardGrain: Int? = nil) throws(ConfigurationError) {
-        if let g = microshardGrain, g < 1 { throw ConfigurationError("the microshard grain must be at least 1 sample (got \(g))") }
+                threads: Int, microsharding: Microsharding? = nil) throws(ConfigurationError) {
+        if let m = microsharding { _ = try Microsharding(validating: m) }
         guard epochs >= 1 else { throw ConfigurationError("epochs must be at least 1 (got \(epochs))") }
         if let patience, patience < 1 { throw ConfigurationError("patience must be at least 1 epoch (got \(patience))") }
         self.layers = layers
@@ -76,7 +76,7 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
         self.data = data
         self.scaling = scaling
         self.threads = threads
-        self.microshardGrain = microshardGrain
+        self.microsharding = microsharding
     }
 
     /// The model this configuration describes.

@@ -63,7 +63,7 @@ public final class TrainingSession {
                                        batchSizes: configuration.batchSizes, lastBatch: configuration.lastBatch)
         trainer = try Trainer(model: model, optimizer: configuration.optimizer.optimizer, topology: topology, plan: plan,
                               maxBatchSize: scheduler.maxBatchSize, seed: configuration.seed,
-                              microshardGrain: configuration.microshardGrain, processGroup: processGroup)
+                              microsharding: configuration.microsharding, processGroup: processGroup)
         try trainer.validate(train)
         if let validation { try trainer.validate(validation) }
         self.configuration = configuration

@@ -118,7 +118,7 @@ extension Trainer {
         let model = self.model, workers = pool.count, stats = self.stats, allReduce = self.allReduce
         let parameters = self.parameters, gradients = self.gradients, workspaces = Unchecked(value: self.workspaces)
         let inputStaging = self.inputStaging, targetStaging = self.targetStaging
-        let fw = data.featureWidth, tw = data.targetWidth, grain = microshardGrain
+        let fw = data.featureWidth, tw = data.targetWidth, microsharding = self.microsharding
         let group = Unchecked(value: processGroup), processSum = self.processSum, scalars = processScalars
         let rank = processGroup?.rank ?? 0, ranks = processGroup?.size ?? 1
         let result = PerWorkerSlots(count: 1, initial: JobTotals())
@@ -164,6 +164,7 @@ extension Trainer {
                     let batch = (whole.lowerBound + part.lowerBound)..<(whole.lowerBound + part.upperBound)
                     let sourceCount: Int
                     let mine: Range<Int>
+                    let grain = microsharding?.grain(forBatch: batch.count)
                     if let grain {
                         // Microshards of `grain` samples, whoever computes them.
                         let shards = ShardPlan(batchSize: batch.count, workers: workers, grain: grain)
