@@ -27,6 +27,16 @@ import Testing
         #expect(trainer.step == 5)
     }
 
+    @Test func everyStepOfAJobGetsItsWallTime() throws {
+        let data = Dataset.digits().subset(0..<200)
+        let trainer = try Fixture.trainer(try MLP(widths: [64, 16, 10]), workers: 2, maxBatchSize: 30)
+        let plan = try EpochScheduler(sampleCount: 200, seed: 1, batchSizes: try BatchSizeSchedule(constant: 30)).plan(epoch: 1)
+        let report = try trainer.trainSteps(plan, on: data, steps: 2..<6, learningRates: [0.01, 0.01, 0.01, 0.01])
+        #expect(report.stepSeconds.count == 4)
+        #expect(report.stepSeconds.allSatisfy { $0 > 0 })
+        #expect(report.stepSeconds.reduce(0, +) <= report.seconds)
+    }
+
     @Test func lastShortBatchIsAveragedOverItsOwnCount() throws {
         // Plain SGD with lr 1: the parameter change of a step is exactly −(mean gradient).
         let model = try MLP(widths: [9, 5, 4], activation: .sigmoid, loss: .crossEntropy)

@@ -1,12 +1,13 @@
 import Foundation
 
 /// Strong scaling of one training step: the same MLP and batch trained at several thread
-/// counts, each step timed on its own, for ``ScalingReport``.
+/// counts, every step timed, for ``ScalingReport``.
 ///
 /// Per thread count: the single-thread sgemm rate on that count's shard shapes is measured on
 /// the calling thread (before any worker starts), the peak-memory mark is reset, a `Trainer`
 /// is built (SGD, momentum 0.9) and takes `warmupSteps` untimed steps, then `timedSteps`
-/// steps of one `trainSteps` call each, whose `StepsReport.seconds` and `.phases` are kept.
+/// steps back to back in one job per epoch, as training runs them; each step's wall time
+/// (`StepsReport.stepSeconds`, taken by worker 0) and the phases are kept.
 /// The data are seeded synthetic classes, so the weights change and the work is real.
 ///
 /// ```swift
@@ -127,7 +128,8 @@ public struct ScalingBenchmark: Sendable {
         return try ScalingReport(setup: setup, measurements: measurements)
     }
 
-    /// Builds a trainer on `plan`, takes the warm-up steps, then times each step alone.
+    /// Builds a trainer on `plan`, takes the warm-up steps, then times the steps back to back
+    /// in as few jobs as the epochs allow (one per epoch), as training runs them.
     /// The trainer (its workers and buffers) is gone when this returns.
     private func timeSteps(model: MLP, data: Dataset, topology: Topology, plan: PlacementPlan) throws -> (seconds: [Double], phases: StepPhases) {
         let trainer = try Trainer(model: model, optimizer: try SGD(momentum: 0.9), topology: topology, plan: plan,
@@ -137,15 +139,23 @@ public struct ScalingBenchmark: Sendable {
         var epochPlan = scheduler.plan(epoch: 1)
         var seconds: [Double] = []
         var phases = StepPhases()
-        for step in 0..<(warmupSteps + timedSteps) {
-            let (passes, t) = step.quotientAndRemainder(dividingBy: perEpoch)
-            if epochPlan.epoch != passes + 1 { epochPlan = scheduler.plan(epoch: passes + 1) }
-            let report = try trainer.trainSteps(epochPlan, on: data, steps: t..<(t + 1), learningRates: [learningRate])
-            guard step >= warmupSteps else { continue }
-            seconds.append(report.seconds)
-            phases.compute += report.phases.compute
-            phases.barrier += report.phases.barrier
-            phases.allReduce += report.phases.allReduce
+        var step = 0
+        for (count, timed) in [(warmupSteps, false), (timedSteps, true)] {
+            var left = count
+            while left > 0 {
+                let (passes, t) = step.quotientAndRemainder(dividingBy: perEpoch)
+                if epochPlan.epoch != passes + 1 { epochPlan = scheduler.plan(epoch: passes + 1) }
+                let n = min(left, perEpoch - t)
+                let report = try trainer.trainSteps(epochPlan, on: data, steps: t..<(t + n),
+                                                    learningRates: Array(repeating: learningRate, count: n))
+                step += n
+                left -= n
+                guard timed else { continue }
+                seconds += report.stepSeconds
+                phases.compute += report.phases.compute
+                phases.barrier += report.phases.barrier
+                phases.allReduce += report.phases.allReduce
+            }
         }
         return (seconds, phases)
     }

@@ -44,6 +44,9 @@ public struct StepsReport: Sendable {
     public var correct = 0
     public var seconds = 0.0
     public var phases = StepPhases()
+    /// Wall time of each step of the job (skipped ones included), as worker 0 saw it from the
+    /// end of one step to the end of the next: the first includes waking the workers.
+    public var stepSeconds: [Double] = []
 }
 
 extension Trainer {
@@ -124,6 +127,8 @@ extension Trainer {
         let result = PerWorkerSlots(count: 1, initial: JobTotals())
         let phases = PerWorkerSlots(count: workers, initial: StepPhases())
         let noise = PerWorkerSlots(count: 1, initial: noiseScale)
+        let stepEnds = PerWorkerSlots<UInt64>(count: steps.count + 1, initial: 0)
+        stepEnds[0] = StepPhases.now()
         data.features.withUnsafeBufferPointer { f in
         data.targets.withUnsafeBufferPointer { t in
         plan.order.withUnsafeBufferPointer { o in
@@ -253,6 +258,7 @@ extension Trainer {
                     // Nobody may overwrite its stats for the next step before all have read them.
                     context.barrier.arriveAndWait()
                     lap(&barrier)
+                    if w == 0 { stepEnds[t - steps.lowerBound + 1] = clock }
                     if w == 0 && finite && sourceCount >= 2 && processSum == nil {
                         allReduce.noiseStatistics(sourceCount: sourceCount, into: &sourceNorms)
                         let total = allReduce.totalNorm(sourceCount: sourceCount)
@@ -273,6 +279,8 @@ extension Trainer {
         }
         noiseScale = noise[0]
         var totals = result[0]
+        let ends = stepEnds.values.prefix(totals.report.steps + totals.report.skipped + 1)
+        totals.report.stepSeconds = zip(ends, ends.dropFirst()).map { Double($1 &- $0) / 1e9 }
         for p in phases.values {
             totals.report.phases.compute += p.compute / Double(workers)
             totals.report.phases.barrier += p.barrier / Double(workers)
