@@ -28,7 +28,7 @@ public struct ScalingBenchmark: Sendable {
 
     /// Batches in the synthetic data set: enough for every step up to this many, after which
     /// steps go round the same batches again (in a new shuffle each epoch).
-    static let distinctBatches = 32
+    static let distinctBatches = 8
 
     /// - Throws: `ConfigurationError` naming the flag: a width out of range, a batch size,
     ///   thread count or timed-step count below 1, negative warm-up steps, a non-positive
