@@ -77,7 +77,9 @@ final class TrainingOutput {
         if let l = r.validationLoss { s += "  \(shortName) loss \(format(l, 4))" }
         if let a = r.validationAccuracy { s += "  \(shortName) acc \(format(a * 100, 2))%" }
         s += "  \(Int(r.samplesPerSecond.rounded())) samples/s"
-        if let b = r.noiseScale { s += "  noise scale \(b >= 100 ? String(Int(b.rounded())) : String(format: "%.3g", b))" }
+        if let b = r.noiseScale {
+            s += "  noise scale " + (b.isFinite ? (b >= 100 ? String(Int(b.rounded())) : String(format: "%.3g", b)) : "∞ (gradient below noise)")
+        }
         if session.configuration.learningRate.shape != .constant || session.configuration.learningRate.warmupSteps > 0 {
             s += "  lr \(String(format: "%.3g", r.learningRate))"
         }

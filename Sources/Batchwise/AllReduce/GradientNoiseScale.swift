@@ -30,9 +30,12 @@ public struct GradientNoiseScale: Sendable, Equatable, Codable {
     public var gradientSquared: Double? { steps > 0 ? gradientAverage / correction : nil }
     public var trace: Double? { steps > 0 ? traceAverage / correction : nil }
 
-    /// B_simple from the smoothed estimates (nil until a step contributed or when |G|² ≤ 0).
+    /// B_simple from the smoothed estimates: nil until a step contributed; +∞ when the
+    /// estimate of |G|² is not above 0 — the mean gradient is lost in the noise, as happens
+    /// near a minimum.
     public var value: Double? {
-        guard steps > 0, gradientAverage > 0 else { return nil }
+        guard steps > 0 else { return nil }
+        guard gradientAverage > 0 else { return .infinity }
         return traceAverage / gradientAverage
     }
 
