@@ -232,8 +232,9 @@ struct TrainCommand: ParsableCommand {
         }
         var c = checkpoint.configuration
         if let epochs {
-            guard epochs >= checkpoint.state.epoch - 1 else {
-                throw ConfigurationError("--epochs \(epochs) is fewer than the \(checkpoint.state.epoch - 1) epochs already trained")
+            let started = checkpoint.state.epoch - (checkpoint.state.stepInEpoch > 0 ? 0 : 1)
+            guard epochs >= max(1, started) else {
+                throw ConfigurationError("--epochs \(epochs) is fewer than the \(max(1, started)) epoch(s) this run has already begun")
             }
             c.epochs = epochs
         }

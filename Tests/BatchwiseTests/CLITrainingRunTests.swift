@@ -68,6 +68,21 @@ extension CLITests {
         try expectCleanFailure(["train", "--resume", dir + "/nowhere"], mentioning: ["no such checkpoint directory"])
     }
 
+    @Test func resumingWithOtherDataOrTooFewEpochsIsRefused() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(try batchwise(["train", "--epochs", "2", "--max-steps", "5", "--checkpoint-dir", dir, "--quiet"]).status == 0)
+        let csv = try temporaryCSV((0..<60).map { i in (0..<64).map { _ in "0.5" }.joined(separator: ",") + ",\(i % 10)" }.joined(separator: "\n"))
+        defer { try? FileManager.default.removeItem(atPath: csv) }
+        try expectCleanFailure(["train", "--resume", dir, "--data", csv], mentioning: ["samples", "same data"])
+        try expectCleanFailure(["train", "--resume", dir, "--epochs", "0"], mentioning: ["--epochs 0"])
+        // A grain larger than any batch is one microshard per batch, not an overflow.
+        let oneMicroshard = try batchwise(["train", "--reproducible", "--grain", "9223372036854775807", "--epochs", "1", "--quiet"])
+        #expect(oneMicroshard.reason == .exit && oneMicroshard.status == 0, "\(oneMicroshard.stderr)")
+        let huge = try batchwise(["train", "--resume", dir, "--checkpoint-every", "9223372036854775807", "--quiet"])
+        #expect(huge.reason == .exit && huge.status == 0, "\(huge.stderr)")
+    }
+
     @Test func metricsAndPlotFilesAreWritten() throws {
         let dir = temporaryDirectory()
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

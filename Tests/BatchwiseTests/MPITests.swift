@@ -107,6 +107,19 @@ extension CLITests {
         }
     }
 
+    /// Ranks started with different settings (here: seeds) stop with an error instead of
+    /// waiting for each other forever.
+    @Test(.enabled(if: mpiReady, mpiSkipReason))
+    func ranksThatDisagreeEndTheJobInsteadOfHanging() throws {
+        let executable = try #require(Self.executable).path
+        let common = ["train", "--distributed", "mpi", "--threads", "1", "--epochs", "1", "--quiet"]
+        let run = try Self.run(try #require(Self.mpirun),
+                               ["--allow-run-as-root", "--oversubscribe", "-np", "1", executable] + common + ["--seed", "1"]
+                               + [":", "-np", "1", executable] + common + ["--seed", "2"], timeout: 120)
+        #expect(run.reason == .exit && run.status != 0)
+        #expect(run.stderr.contains("does not train what the others do"), "\(run.stderr)")
+    }
+
     @Test func withoutMPIDistributedRunsSayHowToGetIt() throws {
         if MPIProcessGroup.isAvailable {
             try expectCleanFailure(["train", "--distributed", "nccl"], mentioning: ["--distributed", "mpi"])

@@ -27,6 +27,26 @@ import Testing
         #expect(trainer.step == 5)
     }
 
+    @Test func droppingATrainerGivesItsWorkerThreadsBack() throws {
+        weak var pool: WorkerPool?
+        do {
+            let trainer = try Fixture.trainer(try MLP(widths: [4, 3, 2]), workers: 2, maxBatchSize: 8)
+            pool = trainer.pool
+            #expect(pool != nil)
+        }
+        #expect(pool == nil, "the pool and its threads outlive their trainer")
+    }
+
+    @Test func plansAndIndicesOutsideTheDataAreErrors() throws {
+        let data = Dataset.digits().subset(0..<50)
+        let trainer = try Fixture.trainer(try MLP(widths: [64, 8, 10]), workers: 2, maxBatchSize: 10)
+        let plan = try EpochScheduler(sampleCount: 200, seed: 1, batchSizes: try BatchSizeSchedule(constant: 10)).plan(epoch: 1)
+        #expect(throws: ConfigurationError.self) {
+            try trainer.trainSteps(plan, on: data, steps: 0..<1, learningRates: [0.1])
+        }
+        #expect(throws: ConfigurationError.self) { try trainer.averagedGradient(of: data, indices: [0, 50]) }
+    }
+
     @Test func everyStepOfAJobGetsItsWallTime() throws {
         let data = Dataset.digits().subset(0..<200)
         let trainer = try Fixture.trainer(try MLP(widths: [64, 16, 10]), workers: 2, maxBatchSize: 30)

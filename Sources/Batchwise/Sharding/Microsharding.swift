@@ -24,7 +24,7 @@ public enum Microsharding: Sendable, Equatable, Codable, CustomStringConvertible
     /// Samples per microshard for a batch of `batchSize`.
     public func grain(forBatch batchSize: Int) -> Int {
         switch self {
-        case .perBatch(let count): max(1, (batchSize + count - 1) / count)
+        case .perBatch(let count): max(1, batchSize / count + (batchSize % count > 0 ? 1 : 0))
         case .size(let size): size
         }
     }
@@ -33,7 +33,7 @@ public enum Microsharding: Sendable, Equatable, Codable, CustomStringConvertible
     public func maxMicroshards(maxBatchSize: Int) -> Int {
         switch self {
         case .perBatch(let count): min(count, maxBatchSize)
-        case .size(let size): (maxBatchSize + size - 1) / size
+        case .size(let size): maxBatchSize / size + (maxBatchSize % size > 0 ? 1 : 0)
         }
     }
 

@@ -18,7 +18,7 @@ public struct ShardPlan: Sendable, Equatable {
     }
 
     /// Number of microshards in the batch.
-    public var microshardCount: Int { (batchSize + grain - 1) / grain }
+    public var microshardCount: Int { batchSize / grain + (batchSize % grain > 0 ? 1 : 0) }
 
     /// The sample positions (within the batch) that worker `w` handles.
     @inline(__always)

@@ -157,6 +157,16 @@ public struct Checkpoint: Sendable, Equatable {
         let header: Header
         do {
             header = try JSONDecoder().decode(Header.self, from: Data(bytes[fixed..<headerEnd]))
+            // Decoding skips the checks the initialisers make; run them on what was read.
+            let c = header.configuration
+            _ = try BatchSizeSchedule(entries: c.batchSizes.entries)
+            _ = try LearningRateSchedule(base: c.learningRate.base, shape: c.learningRate.shape,
+                                         warmupSteps: c.learningRate.warmupSteps, scalingBaseBatchSize: c.learningRate.scalingBaseBatchSize)
+            _ = try TrainingConfiguration(layers: c.layers, activation: c.activation, loss: c.loss, optimizer: c.optimizer,
+                                          learningRate: c.learningRate, batchSizes: c.batchSizes, lastBatch: c.lastBatch,
+                                          epochs: c.epochs, seed: c.seed, patience: c.patience, onNonFinite: c.onNonFinite,
+                                          data: c.data, scaling: c.scaling, threads: c.threads, microsharding: c.microsharding)
+            _ = try c.makeModel()
         } catch {
             throw DataError(file: name, "checkpoint header cannot be read: \(error)")
         }
@@ -167,7 +177,10 @@ public struct Checkpoint: Sendable, Equatable {
             guard section.count >= 0, !overflow, byteCount <= bytes.count - 32 - offset else {
                 throw DataError(file: name, "checkpoint section '\(section.name)' of \(section.count) floats runs past the end of the file")
             }
-            values[section.name] = bytes[offset..<(offset + byteCount)].withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+            values[section.name] = [Float](unsafeUninitializedCapacity: section.count) { out, initialized in
+                bytes[offset..<(offset + byteCount)].withUnsafeBytes { UnsafeMutableRawBufferPointer(out).copyMemory(from: $0) }
+                initialized = section.count
+            }
             offset += byteCount
         }
         guard offset == bytes.count - 32, let parameters = values["parameters"], let optimizerState = values["optimizer_state"] else {

@@ -95,6 +95,9 @@ public final class Trainer<Model: GradientModel>: @unchecked Sendable {
         parameters.withUnsafeMutableBufferPointer { model.initialize(parameters: $0, seed: seed) }
     }
 
+    /// Gives the worker threads back to Dispatch (they hold the pool, not the trainer).
+    deinit { pool.shutdown() }
+
     /// Refuses a set-up whose flat buffers (parameters, optimizer state, the partial sums) and
     /// staging cannot fit in this machine's memory, before allocating any of it.
     static func checkMemory(model: Model, optimizer: any Optimizer, topology: Topology, workers: Int, sources: Int, rows: Int) throws(ConfigurationError) {

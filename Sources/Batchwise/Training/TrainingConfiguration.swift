@@ -117,6 +117,8 @@ public struct TrainingState: Sendable, Equatable, Codable {
     public var stoppedEarly = false
     /// The running gradient-noise-scale estimate.
     public var noiseScale = GradientNoiseScale()
+    /// Training samples the run was started on (a resumed run must see the same data).
+    public var trainingSamples: Int?
     /// One record per finished epoch.
     public var history: [EpochRecord] = []
 

@@ -66,11 +66,23 @@ public final class TrainingSession {
                               microsharding: configuration.microsharding, processGroup: processGroup)
         try trainer.validate(train)
         if let validation { try trainer.validate(validation) }
+        if let group = processGroup, group.size > 1 {
+            try Self.checkAgreement(configuration, train: train, validation: validation, model: model, group: group)
+        }
         self.configuration = configuration
         self.train = train
         self.validation = validation
         state = TrainingState()
+        state.trainingSamples = train.count
         if let resume {
+            if let n = resume.state.trainingSamples, n != train.count {
+                throw ConfigurationError("the checkpoint's run trained on \(n) samples but the training data now has \(train.count); resume with the same data (and --validation-split) it started with")
+            }
+            let s = resume.state
+            guard s.epoch >= 1, s.stepInEpoch >= 0, s.epoch > configuration.epochs || s.stepInEpoch <= scheduler.steps(epoch: s.epoch),
+                  s.scheduleStep >= s.optimizerSteps, s.optimizerSteps >= 0 else {
+                throw ConfigurationError("the checkpoint's training state is inconsistent (epoch \(s.epoch), step \(s.stepInEpoch) of the epoch); it was not written by this Batchwise")
+            }
             guard resume.parameters.count == model.parameterCount,
                   resume.optimizerState.count == trainer.optimizerState.count,
                   resume.bestParameters.map({ $0.count == model.parameterCount }) ?? true else {
@@ -81,7 +93,28 @@ public final class TrainingSession {
             trainer.step = resume.state.optimizerSteps
             trainer.noiseScale = resume.state.noiseScale
             state = resume.state
+            state.trainingSamples = train.count
             bestParameters = resume.bestParameters
+        }
+    }
+
+    /// Every process must train the same model on the same data, or the collectives would
+    /// wait forever: sums of (sample counts, parameters, a digest of the configuration) across
+    /// processes equal size × this process's value in every process only if all agree.
+    private static func checkAgreement(_ configuration: TrainingConfiguration, train: Dataset, validation: Dataset?,
+                                       model: MLP, group: any ProcessGroup) throws {
+        var shared = configuration
+        shared.threads = 0
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        var hash = SHA256()
+        hash.update([UInt8](try encoder.encode(shared)))
+        let digest = hash.finalizeBytes().prefix(6).reduce(0.0) { $0 * 256 + Double($1) }
+        let mine: [Double] = [Double(train.count), Double(model.parameterCount), Double(validation?.count ?? -1), digest]
+        var sums = mine
+        sums.withUnsafeMutableBufferPointer { group.allReduceSum($0.baseAddress!, count: $0.count) }
+        if zip(sums, mine).contains(where: { $0 != Double(group.size) * $1 }) {
+            throw ConfigurationError("process \(group.rank) does not train what the others do (\(train.count) training samples, \(model.parameterCount) parameters, its configuration): give every rank the same flags and the same data files")
         }
     }
 
@@ -124,14 +157,13 @@ public final class TrainingSession {
 
     /// The step at which the current job must end.
     private func nextStop(plan: EpochPlan) -> Int {
-        var end = plan.steps
         let start = state.stepInEpoch
-        if let every = checkpointEvery { end = min(end, start + every - state.scheduleStep % every) }
-        if let maxSteps { end = min(end, start + max(1, maxSteps - state.scheduleStep)) }
-        if progressUpdatesPerEpoch > 0 {
-            end = min(end, start + max(1, plan.steps / progressUpdatesPerEpoch))
-        }
-        return end
+        // Steps left in the epoch bound every distance, so no sum below can overflow.
+        var left = plan.steps - start
+        if let every = checkpointEvery { left = min(left, every - state.scheduleStep % every) }
+        if let maxSteps { left = min(left, max(1, maxSteps - state.scheduleStep)) }
+        if progressUpdatesPerEpoch > 0 { left = min(left, max(1, plan.steps / progressUpdatesPerEpoch)) }
+        return start + left
     }
 
     private func runSteps(_ plan: EpochPlan, to end: Int) throws {

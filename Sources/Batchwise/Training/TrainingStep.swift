@@ -75,6 +75,9 @@ extension Trainer {
             throw ConfigurationError("batch size \(plan.batchSize) is outside 1…\(maxBatchSize), the range this trainer was built for")
         }
         precondition(steps.lowerBound >= 0 && steps.upperBound <= plan.steps && learningRates.count == steps.count)
+        guard plan.order.allSatisfy({ $0 >= 0 && Int($0) < data.count }) else {
+            throw ConfigurationError("the epoch plan names samples beyond the \(data.count) of \(data.name); plan epochs with an EpochScheduler for this data set")
+        }
         guard learningRates.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
             throw ConfigurationError("a learning rate in the schedule is negative or not finite")
         }
@@ -101,6 +104,9 @@ extension Trainer {
         try validate(data)
         guard !indices.isEmpty && indices.count <= maxBatchSize else {
             throw ConfigurationError("the batch must hold 1…\(maxBatchSize) samples (got \(indices.count))")
+        }
+        guard indices.allSatisfy({ $0 >= 0 && Int($0) < data.count }) else {
+            throw ConfigurationError("a batch index is outside 0..<\(data.count), the samples of \(data.name)")
         }
         let out = FloatBuffer(count: parameters.count, topology: topology)
         let plan = EpochPlan(epoch: 0, order: indices, batchSize: indices.count, steps: 1)
@@ -229,7 +235,8 @@ extension Trainer {
                             let slice = allReduce.slices.slice(w)
                             (processSum.pointer + slice.lowerBound).update(repeating: 0, count: slice.count)
                         } else {
-                            for s in (grain.map { g in (mine.lowerBound / g)..<((mine.upperBound + g - 1) / g) } ?? w..<(w + 1)) {
+                            let written = mine.isEmpty ? 0..<0 : grain.map { g in (mine.lowerBound / g)..<((mine.upperBound - 1) / g + 1) } ?? w..<(w + 1)
+                            for s in written {
                                 gradients[s].pointer.update(repeating: 0, count: parameters.count)
                             }
                         }

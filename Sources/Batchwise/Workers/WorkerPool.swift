@@ -93,7 +93,8 @@ public final class WorkerPool: @unchecked Sendable {
     }
 
     /// Stops the workers, restores their threads' original bindings, and waits for them.
-    /// Idempotent; `deinit` calls it.
+    /// Idempotent. The running workers keep the pool alive, so its owner must call this (the
+    /// `Trainer` does in its `deinit`); only then are the threads given back to Dispatch.
     public func shutdown() {
         guard !shuttingDown else { return }
         shuttingDown = true
@@ -114,6 +115,14 @@ public final class WorkerPool: @unchecked Sendable {
         let original: CPUSet
         do {
             original = try topology.currentThreadBinding()
+        } catch {
+            startupErrors[worker] = error
+            finishedOne()
+            return
+        }
+        // From here on, whatever happens, the thread goes back to Dispatch unpinned.
+        defer { try? topology.bindCurrentThread(to: original) }
+        do {
             try topology.bindCurrentThread(to: CPUSet(osIndices: [planned.osIndex]))
             reports[worker] = WorkerPlacementReport(
                 worker: worker, planned: planned,
@@ -125,7 +134,6 @@ public final class WorkerPool: @unchecked Sendable {
             finishedOne()
             return
         }
-        defer { try? topology.bindCurrentThread(to: original) }
         let context = WorkerContext(index: worker, count: count, barrier: barrier)
         var seen = jobReady.load()
         finishedOne()
