@@ -10,7 +10,7 @@ import Foundation
 /// `samples-panel`; in each, the paths `…-measured` (a subpath per unbroken run of batch sizes
 /// that met the target) and `…-ideal`, the line `…-noise-scale`; batch sizes that never met
 /// the target are marked `class="not-reached"` along the top of the panel.
-public struct BatchSizePlot: Sendable {
+public struct BatchSizePlot: SVGFigure, Sendable {
     public var report: BatchSizeReport
     public var width: Int
     public var height: Int
@@ -21,10 +21,6 @@ public struct BatchSizePlot: Sendable {
         self.height = max(height, 360)
     }
 
-    /// Writes ``svg()`` to `path` atomically (a temporary file beside it, then `rename(2)`).
-    public func write(to path: String) throws(OutputFileError) {
-        try OutputFile.replace(path, with: svg())
-    }
 
     private typealias Style = TrainingPlot.Style
     private typealias Frame = TrainingPlot.Frame

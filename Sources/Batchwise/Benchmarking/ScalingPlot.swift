@@ -7,7 +7,7 @@ import Foundation
 /// Plain SVG 1.1, no external CSS or fonts, like ``TrainingPlot``. Each curve is one `<path>`
 /// whose `id` names it: `speedup-measured`, `speedup-ideal`, `efficiency-measured`,
 /// `efficiency-ideal`; the panels are groups `speedup-panel` and `efficiency-panel`.
-public struct ScalingPlot: Sendable {
+public struct ScalingPlot: SVGFigure, Sendable {
     public var report: ScalingReport
     public var width: Int
     public var height: Int
@@ -18,10 +18,6 @@ public struct ScalingPlot: Sendable {
         self.height = max(height, 280)
     }
 
-    /// Writes ``svg()`` to `path` atomically (a temporary file beside it, then `rename(2)`).
-    public func write(to path: String) throws(OutputFileError) {
-        try OutputFile.replace(path, with: svg())
-    }
 
     private typealias Style = TrainingPlot.Style
     private typealias Frame = TrainingPlot.Frame

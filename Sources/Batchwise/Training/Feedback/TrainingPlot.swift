@@ -12,7 +12,7 @@ import Foundation
 /// ```swift
 /// try TrainingPlot(records: records, title: "digits, batch 32").write(to: "run.svg")
 /// ```
-public struct TrainingPlot: Sendable {
+public struct TrainingPlot: SVGFigure, Sendable {
     /// The epochs to draw, in order.
     public var records: [EpochRecord]
     /// The first line of the image.
@@ -34,10 +34,6 @@ public struct TrainingPlot: Sendable {
 
     /// Writes ``svg()`` to `path` atomically (a temporary file beside it, then `rename(2)`), so a
     /// browser reloading the file never sees half an image.
-    /// - Throws: ``OutputFileError`` naming `path`.
-    public func write(to path: String) throws(OutputFileError) {
-        try OutputFile.replace(path, with: svg())
-    }
 
     /// The image as an SVG document. O(epochs).
     public func svg() -> String {
