@@ -32,9 +32,6 @@ public struct TrainingPlot: SVGFigure, Sendable {
         self.height = max(height, 240)
     }
 
-    /// Writes ``svg()`` to `path` atomically (a temporary file beside it, then `rename(2)`), so a
-    /// browser reloading the file never sees half an image.
-
     /// The image as an SVG document. O(epochs).
     public func svg() -> String {
         var out = SVGText()
