@@ -60,7 +60,7 @@ struct BatchwiseCommand: ParsableCommand {
 
 /// Options shared by the commands that place worker threads.
 struct PlacementOptions: ParsableArguments {
-    @Option(help: "Worker threads (default: one per physical core).")
+    @Option(parsing: .unconditional, help: "Worker threads (default: one per physical core).")
     var threads: Int?
 
     @Option(help: "Where workers go: compact (one per core, in order), scatter (round-robin over NUMA nodes), or a PU list such as 0,2.")

@@ -32,13 +32,13 @@ struct TrainCommand: ParsableCommand {
     var testLabels: String?
     @Option(help: "The label column of a CSV: a header name or a 0-based column number (default: the last).")
     var label: String?
-    @Option(help: "Train on a seeded synthetic classification task of this many samples, shaped by --layers.")
+    @Option(parsing: .unconditional, help: "Train on a seeded synthetic classification task of this many samples, shaped by --layers.")
     var synthetic: Int?
-    @Option(help: "Share of --data held out for validation when no --test is given (0 for none; default 0.2).")
+    @Option(parsing: .unconditional, help: "Share of --data held out for validation when no --test is given (0 for none; default 0.2).")
     var validationSplit: Double?
     @Option(help: "Feature scaling fitted on the training set: none, minmax or standard.")
     var normalize: String?
-    @Option(help: "Divide every raw feature by this first (such as 255 for bytes).")
+    @Option(parsing: .unconditional, help: "Divide every raw feature by this first (such as 255 for bytes).")
     var scale: Float?
 
     // MARK: Model and optimizer
@@ -60,30 +60,30 @@ struct TrainCommand: ParsableCommand {
     var weightDecay: Float?
 
     // MARK: Schedules
-    @Option(help: "Samples per optimizer step, or a schedule such as 64,256@5,1024@10 (size@epoch): the gradient is averaged over the batch and one step is taken.")
+    @Option(parsing: .unconditional, help: "Samples per optimizer step, or a schedule such as 64,256@5,1024@10 (size@epoch): the gradient is averaged over the batch and one step is taken.")
     var batchSize: String?
     @Option(help: "The samples left when the batch size does not divide the data: keep (a shorter last batch) or drop.")
     var lastBatch: String?
     @Option(help: "Learning-rate schedule: constant, step:GAMMA@E1,E2 (×GAMMA at those epochs), cosine or cosine:FLOOR.")
     var lrSchedule: String?
-    @Option(help: "Linear learning-rate warmup over this many steps.")
+    @Option(parsing: .unconditional, help: "Linear learning-rate warmup over this many steps.")
     var warmupSteps: Int?
     @Option(help: "Learning-rate scaling: none, or linear (×batch/--base-batch-size, Goyal et al. 2017).")
     var lrScaling: String?
-    @Option(help: "The batch size at which --lr applies under --lr-scaling linear.")
+    @Option(parsing: .unconditional, help: "The batch size at which --lr applies under --lr-scaling linear.")
     var baseBatchSize: Int?
-    @Option(help: "Passes over the training data.")
+    @Option(parsing: .unconditional, help: "Passes over the training data.")
     var epochs: Int?
-    @Option(help: "Stop when the validation loss has not improved for this many epochs, keeping the best weights.")
+    @Option(parsing: .unconditional, help: "Stop when the validation loss has not improved for this many epochs, keeping the best weights.")
     var patience: Int?
     @Option(help: "When a batch's loss is NaN or infinite: stop (with an error) or skip the batch.")
     var onNonfinite: String?
-    @Option(help: "Seed for initialisation, the validation split and shuffling: same seed and threads ⇒ identical weights.")
+    @Option(parsing: .unconditional, help: "Seed for initialisation, the validation split and shuffling: same seed and threads ⇒ identical weights.")
     var seed: UInt64?
 
     @Flag(help: "Bit-identical weights for every thread count and placement (same seed, machine type and BLAS), at a measured cost.")
     var reproducible = false
-    @Option(help: "Samples per microshard under --reproducible (default: each batch in 4 microshards): smaller spreads a batch over more threads, larger runs faster per sample.")
+    @Option(parsing: .unconditional, help: "Samples per microshard under --reproducible (default: each batch in 4 microshards): smaller spreads a batch over more threads, larger runs faster per sample.")
     var grain: Int?
 
     @OptionGroup var placement: PlacementOptions
@@ -94,11 +94,11 @@ struct TrainCommand: ParsableCommand {
     // MARK: Checkpoints and feedback
     @Option(help: "Write checkpoints into this directory (at every epoch's end).")
     var checkpointDir: String?
-    @Option(help: "Also checkpoint every this many steps.")
+    @Option(parsing: .unconditional, help: "Also checkpoint every this many steps.")
     var checkpointEvery: Int?
     @Option(help: "Continue the run checkpointed in this directory.")
     var resume: String?
-    @Option(help: "Stop after this many steps in total (checkpointing first); --resume continues.")
+    @Option(parsing: .unconditional, help: "Stop after this many steps in total (checkpointing first); --resume continues.")
     var maxSteps: Int?
     @Option(help: "Append one JSON object per epoch to this .jsonl file.")
     var metrics: String?

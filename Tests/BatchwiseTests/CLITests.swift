@@ -236,6 +236,8 @@ import Testing
         (["--layers", "32,10"], ["64 features", "32 wide"]),
         (["--data", "/nonexistent.csv"], ["/nonexistent.csv", "no such file"]),
         (["--epochs", "0"], ["--epochs", "at least 1"]),
+        (["--threads", "-1"], ["--threads", "at least 1"]),
+        (["--batch-size", "-5"], ["--batch-size", "at least 1"]),
         (["--momentum", "1.5"], ["momentum", "[0, 1)"]),
         (["--nesterov", "--momentum", "0"], ["Nesterov", "momentum"]),
         (["--placement", "spread"], ["placement", "spread"]),
