@@ -117,11 +117,7 @@ struct BenchBatchSizeCommand: ParsableCommand {
         }
         let widths: [Int]
         if let layers {
-            let parts = layers.split(separator: ",", omittingEmptySubsequences: false)
-            widths = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard widths.count == parts.count, widths.count >= 2 else {
-                throw ConfigurationError("--layers '\(layers)' is not a list of at least two widths, input first, such as 64,128,10")
-            }
+            widths = try MLP.widths(parsing: layers)
         } else if synthetic != nil {
             throw ConfigurationError("--synthetic needs --layers with the input width first and the class count last, such as 32,64,4")
         } else {

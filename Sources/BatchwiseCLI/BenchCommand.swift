@@ -55,7 +55,7 @@ struct BenchScalingCommand: ParsableCommand {
 
     func run() throws {
         let topology = try Topology()
-        let widths = try parseLayers()
+        let widths = try MLP.widths(parsing: layers)
         let counts = try threads.map(ScalingBenchmark.parseThreadCounts) ?? ScalingBenchmark.defaultThreadCounts(on: topology)
         let bench = try ScalingBenchmark(widths: widths, batchSize: batchSize, threadCounts: counts, timedSteps: steps,
                                          warmupSteps: warmupSteps, placement: try Placement(parsing: placement),
@@ -75,12 +75,4 @@ struct BenchScalingCommand: ParsableCommand {
         }
     }
 
-    private func parseLayers() throws -> [Int] {
-        let parts = layers.split(separator: ",", omittingEmptySubsequences: false)
-        let widths = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard widths.count == parts.count, widths.count >= 2 else {
-            throw ConfigurationError("--layers '\(layers)' is not a list of at least two widths, input first, such as 784,1024,1024,10")
-        }
-        return widths
-    }
 }

@@ -208,7 +208,7 @@ struct TrainCommand: ParsableCommand {
             throw ConfigurationError("--patience \(patience) needs validation data: give --test or a --validation-split above 0")
         }
         return try TrainingConfiguration(
-            layers: try layers.map(parseWidths) ?? [], activation: try Activation(parsing: activation ?? "relu"), loss: loss,
+            layers: try layers.map(MLP.widths(parsing:)) ?? [], activation: try Activation(parsing: activation ?? "relu"), loss: loss,
             optimizer: choice, learningRate: schedule, batchSizes: batches, lastBatch: lastBatch,
             epochs: epochs ?? 30, seed: seed ?? 1, patience: patience, onNonFinite: onNonFinite, data: source, threads: 0,
             microsharding: reproducible ? (grain.map(Microsharding.size) ?? .standard) : nil)
@@ -244,14 +244,5 @@ struct TrainCommand: ParsableCommand {
         if let test { c.data.test = test }
         if let testLabels { c.data.testLabels = testLabels }
         return c
-    }
-
-    private func parseWidths(_ text: String) throws -> [Int] {
-        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
-        let widths = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard widths.count == parts.count, widths.count >= 2 else {
-            throw ConfigurationError("--layers '\(text)' is not a list of at least two widths, input first, such as 64,128,10")
-        }
-        return widths
     }
 }

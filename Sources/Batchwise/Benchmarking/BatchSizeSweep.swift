@@ -59,9 +59,7 @@ public struct BatchSizeSweep: Sendable {
 
     /// Parses a `--batch-sizes` list such as `16,32,64` (spaces allowed around the numbers).
     public static func parseBatchSizes(_ text: String) throws(ConfigurationError) -> [Int] {
-        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
-        let sizes = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard sizes.count == parts.count else {
+        guard let sizes = parseIntegerList(text) else {
             throw ConfigurationError("--batch-sizes '\(text)' is not a comma-separated list of batch sizes such as 16,32,64,128")
         }
         return sizes

@@ -79,9 +79,7 @@ public struct ScalingBenchmark: Sendable {
 
     /// Parses a `--threads` list such as `1,2,4` (spaces allowed around the numbers).
     public static func parseThreadCounts(_ text: String) throws(ConfigurationError) -> [Int] {
-        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
-        let counts = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard counts.count == parts.count else {
+        guard let counts = parseIntegerList(text) else {
             throw ConfigurationError("--threads '\(text)' is not a comma-separated list of thread counts such as 1,2,4")
         }
         return counts

@@ -63,8 +63,7 @@ public struct LearningRateSchedule: Sendable, Equatable, Codable {
         case "step" where parts.count == 2:
             let spec = parts[1].split(separator: "@", maxSplits: 1)
             guard spec.count == 2, let gamma = Float(spec[0]) else { break }
-            let epochs = spec[1].split(separator: ",").compactMap { Int($0) }
-            guard !epochs.isEmpty, epochs.count == spec[1].split(separator: ",").count else { break }
+            guard let epochs = parseIntegerList(String(spec[1])), !epochs.isEmpty else { break }
             return .step(gamma: gamma, epochs: epochs)
         default: break
         }

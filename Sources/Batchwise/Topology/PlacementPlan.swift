@@ -15,9 +15,7 @@ public enum Placement: Sendable, Hashable, CustomStringConvertible {
         case "compact": self = .compact
         case "scatter": self = .scatter
         default:
-            let parts = text.split(separator: ",", omittingEmptySubsequences: false)
-            let indices = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard !parts.isEmpty, indices.count == parts.count, indices.allSatisfy({ $0 >= 0 }) else {
+            guard let indices = parseIntegerList(text), !indices.isEmpty, indices.allSatisfy({ $0 >= 0 }) else {
                 throw ConfigurationError("placement '\(text)' is not 'compact', 'scatter' or a list of PU numbers such as 0,1")
             }
             self = .explicit(indices)
