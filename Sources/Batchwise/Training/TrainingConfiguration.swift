@@ -101,12 +101,7 @@ public struct TrainingState: Sendable, Equatable, Codable {
     /// Optimizer updates taken since the start (Adam's t).
     public var optimizerSteps = 0
     /// Sums over the part of `epoch` done so far.
-    public var epochSteps = 0
-    public var epochSkipped = 0
-    public var epochSamples = 0
-    public var epochLossSum = 0.0
-    public var epochCorrect = 0
-    public var epochSeconds = 0.0
+    public var epochSums = StepsReport()
     /// Batches skipped for a non-finite loss since the start.
     public var skippedTotal = 0
     /// Training wall time since the start, over all sessions.

@@ -25,7 +25,6 @@ public final class TrainingSession {
     /// Where the workers' time went in the last epoch finished, and its steps.
     public private(set) var lastPhases: StepPhases?
     public private(set) var lastEpochSteps = 0
-    private var epochPhases = StepPhases()
 
     /// Progress within an epoch.
     public struct Progress: Sendable {
@@ -138,9 +137,9 @@ public final class TrainingSession {
                 let end = nextStop(plan: plan)
                 try runSteps(plan, to: end)
                 events.progress(Progress(epoch: state.epoch, step: state.stepInEpoch, steps: plan.steps,
-                                         runningLoss: state.epochLossSum / Double(max(state.epochSamples, 1)),
-                                         samplesPerSecond: Double(state.epochSamples) / max(state.epochSeconds, 1e-9),
-                                         elapsedSeconds: state.epochSeconds))
+                                         runningLoss: state.epochSums.lossSum / Double(max(state.epochSums.samples, 1)),
+                                         samplesPerSecond: Double(state.epochSums.samples) / max(state.epochSums.seconds, 1e-9),
+                                         elapsedSeconds: state.epochSums.seconds))
                 if let every = checkpointEvery, state.scheduleStep % every == 0, state.stepInEpoch < plan.steps {
                     try events.checkpoint(self)
                 }
@@ -178,38 +177,29 @@ public final class TrainingSession {
         state.scheduleStep += end - start
         state.optimizerSteps = trainer.step
         state.noiseScale = trainer.noiseScale
-        state.epochSteps += report.steps
-        state.epochSkipped += report.skipped
+        state.epochSums.add(report)
         state.skippedTotal += report.skipped
-        state.epochSamples += report.samples
-        state.epochLossSum += report.lossSum
-        state.epochCorrect += report.correct
-        state.epochSeconds += report.seconds
         state.wallSeconds += report.seconds
-        epochPhases.compute += report.phases.compute
-        epochPhases.barrier += report.phases.barrier
-        epochPhases.allReduce += report.phases.allReduce
-        epochPhases.crossProcess += report.phases.crossProcess
     }
 
     /// Validation, early stopping and the epoch's record; moves the state to the next epoch.
     private func finishEpoch(_ plan: EpochPlan) throws -> EpochRecord {
         let evaluation = try validation.map { try trainer.evaluate(on: $0) }
-        let samples = max(state.epochSamples, 1)
+        let sums = state.epochSums
+        let samples = max(sums.samples, 1)
         let lastRate = configuration.learningRate.rate(
             step: max(state.scheduleStep - 1, 0), epoch: plan.epoch, epochs: configuration.epochs,
             stepInEpoch: max(plan.steps - 1, 0), stepsInEpoch: plan.steps, batchSize: plan.batchSize)
         let record = EpochRecord(
             epoch: plan.epoch, step: state.optimizerSteps, learningRate: Double(lastRate), batchSize: plan.batchSize,
-            trainLoss: state.epochLossSum / Double(samples),
-            trainAccuracy: train.classCount == nil ? nil : Double(state.epochCorrect) / Double(samples),
+            trainLoss: sums.lossSum / Double(samples),
+            trainAccuracy: train.classCount == nil ? nil : Double(sums.correct) / Double(samples),
             validationLoss: evaluation?.loss, validationAccuracy: evaluation?.accuracy,
-            samplesPerSecond: Double(state.epochSamples) / max(state.epochSeconds, 1e-9),
+            samplesPerSecond: Double(sums.samples) / max(sums.seconds, 1e-9),
             wallSeconds: state.wallSeconds, noiseScale: trainer.noiseScale.value)
         state.history.append(record)
-        lastPhases = epochPhases
-        lastEpochSteps = state.epochSteps + state.epochSkipped
-        epochPhases = StepPhases()
+        lastPhases = sums.phases
+        lastEpochSteps = sums.steps + sums.skipped
         if let loss = evaluation?.loss {
             if loss < (state.bestValidationLoss ?? .infinity) {
                 state.bestValidationLoss = loss
@@ -225,12 +215,7 @@ public final class TrainingSession {
         }
         state.epoch += 1
         state.stepInEpoch = 0
-        state.epochSteps = 0
-        state.epochSkipped = 0
-        state.epochSamples = 0
-        state.epochLossSum = 0
-        state.epochCorrect = 0
-        state.epochSeconds = 0
+        state.epochSums = StepsReport()
         return record
     }
 }

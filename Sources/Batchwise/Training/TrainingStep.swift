@@ -10,7 +10,7 @@ struct JobTotals {
 /// Where the workers' time went during an epoch: seconds per worker, averaged over workers.
 /// Their sum is about the epoch's wall time; `barrier` is time spent waiting for the slowest
 /// worker (load imbalance plus hand-over), the rest is work.
-public struct StepPhases: Sendable, Equatable {
+public struct StepPhases: Sendable, Equatable, Codable {
     /// Gathering the shard's rows, forward and backward passes.
     public var compute = 0.0
     /// Waiting at the two barriers of each step.
@@ -32,7 +32,7 @@ public enum NonFinitePolicy: String, Sendable, Codable, CaseIterable {
 }
 
 /// What a run of steps measured.
-public struct StepsReport: Sendable {
+public struct StepsReport: Sendable, Equatable, Codable {
     /// Steps that updated the weights.
     public var steps = 0
     /// Batches skipped because their loss was not finite (`NonFinitePolicy.skip`).
@@ -47,6 +47,22 @@ public struct StepsReport: Sendable {
     /// Wall time of each step of the job (skipped ones included), as worker 0 saw it from the
     /// end of one step to the end of the next: the first includes waking the workers.
     public var stepSeconds: [Double] = []
+
+    public init() {}
+
+    /// Adds another run's sums (not its per-step times).
+    public mutating func add(_ other: StepsReport) {
+        steps += other.steps
+        skipped += other.skipped
+        samples += other.samples
+        lossSum += other.lossSum
+        correct += other.correct
+        seconds += other.seconds
+        phases.compute += other.phases.compute
+        phases.barrier += other.phases.barrier
+        phases.allReduce += other.phases.allReduce
+        phases.crossProcess += other.phases.crossProcess
+    }
 }
 
 extension Trainer {
