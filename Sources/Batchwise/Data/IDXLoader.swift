@@ -7,23 +7,12 @@ import Foundation
 /// 0x0D float32, 0x0E float64), the number of dimensions, one big-endian `UInt32` size per
 /// dimension, then the values, big-endian, in row-major order. The whole header is checked
 /// against the file's length before the values are read.
-public struct IDXLoader: Sendable {
+public struct IDXLoader: BinaryArrayLoader {
     /// The most bytes a gzip-compressed file may decompress to.
     public var maximumBytes: Int
 
     public init(maximumBytes: Int = DataFile.defaultMaximumBytes) {
         self.maximumBytes = maximumBytes
-    }
-
-    public func load(path: String) throws(DataError) -> NumericArray {
-        try parse(DataFile.read(path: path, maximumBytes: maximumBytes), name: path)
-    }
-
-    /// Parses IDX bytes (gzip-compressed or not) already in memory; `name` is used in errors.
-    public func parse(_ bytes: some ContiguousBytes, name: String) throws(DataError) -> NumericArray {
-        try Gzip.withDecompressedBytes(of: bytes, maximumSize: maximumBytes, file: name) { raw throws(DataError) in
-            try Self.decode(raw, name: name)
-        }
     }
 
     /// The element type an IDX type code stands for.
@@ -39,7 +28,7 @@ public struct IDXLoader: Sendable {
         }
     }
 
-    private static func decode(_ raw: UnsafeRawBufferPointer, name: String) throws(DataError) -> NumericArray {
+    public static func decode(_ raw: UnsafeRawBufferPointer, name: String) throws(DataError) -> NumericArray {
         guard raw.count >= 4 else {
             throw DataError(file: name, "the header is truncated: the file has \(raw.count) bytes but an IDX file starts with a 4-byte magic number")
         }

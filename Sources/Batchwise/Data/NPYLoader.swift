@@ -6,23 +6,12 @@ import Foundation
 /// (little-endian `UInt16` in version 1, `UInt32` in versions 2 and 3), the header (see
 /// `NPYHeader`), then the values. Every part of the header is checked against the file's
 /// length before the values are read.
-public struct NPYLoader: Sendable {
+public struct NPYLoader: BinaryArrayLoader {
     /// The most bytes a gzip-compressed file may decompress to.
     public var maximumBytes: Int
 
     public init(maximumBytes: Int = DataFile.defaultMaximumBytes) {
         self.maximumBytes = maximumBytes
-    }
-
-    public func load(path: String) throws(DataError) -> NumericArray {
-        try parse(DataFile.read(path: path, maximumBytes: maximumBytes), name: path)
-    }
-
-    /// Parses NPY bytes (gzip-compressed or not) already in memory; `name` is used in errors.
-    public func parse(_ bytes: some ContiguousBytes, name: String) throws(DataError) -> NumericArray {
-        try Gzip.withDecompressedBytes(of: bytes, maximumSize: maximumBytes, file: name) { raw throws(DataError) in
-            try Self.decode(raw, name: name)
-        }
     }
 
     /// The six bytes every NPY file starts with.
@@ -31,7 +20,7 @@ public struct NPYLoader: Sendable {
     /// numpy itself refuses headers over 10 000 bytes by default; this is far beyond that.
     private static let maximumHeaderLength = 1 << 20
 
-    private static func decode(_ raw: UnsafeRawBufferPointer, name: String) throws(DataError) -> NumericArray {
+    public static func decode(_ raw: UnsafeRawBufferPointer, name: String) throws(DataError) -> NumericArray {
         guard raw.starts(with: magic.prefix(raw.count)) else {
             throw DataError(file: name, "not an NPY file: it does not start with \\x93NUMPY")
         }
