@@ -24,7 +24,7 @@ struct BenchBatchSizeCommand: ParsableCommand {
             good rate below the critical batch size; above it the best rate stops growing, so there \
             linear scaling may overshoot, or diverge (reported as such).
 
-            Gradient noise scale: with 2 or more threads (default 2) the trainer estimates \
+            Gradient noise scale: with 2 or more threads (default: one per physical core) the trainer estimates \
             B_simple = tr(Σ)/|G|² (McCandlish et al. 2018) from the worker shards of each batch; the \
             table shows each run's estimate at its last epoch. Below it, doubling the batch roughly \
             halves the steps; above it, doubling buys little. With --threads 1 it is not measured.
@@ -54,12 +54,8 @@ struct BenchBatchSizeCommand: ParsableCommand {
     var lrScaling: String = "linear"
     @Option(help: "The batch size at which --lr applies under --lr-scaling linear (default 32).")
     var baseBatchSize: Int?
-    @Option(help: "Worker threads; the noise scale needs 2 or more.")
-    var threads: Int = 2
-    @Option(help: "Where workers go: compact (one per core, in order), scatter (round-robin over NUMA nodes), or a PU list such as 0,2.")
-    var placement: String = "compact"
-    @Flag(help: "Allow more threads than PUs (they share PUs; step counts are unchanged, samples/s suffers).")
-    var oversubscribe = false
+    /// The noise scale needs 2 or more threads.
+    @OptionGroup var placement: PlacementOptions
     @Option(help: "Seed for the weights, the validation split, shuffling and synthetic data.")
     var seed: UInt64 = 1
     @Option(help: "Write the results to this JSON file (an array, one object per batch size).")
@@ -69,10 +65,8 @@ struct BenchBatchSizeCommand: ParsableCommand {
 
     func run() throws {
         let sweep = try makeSweep()
-        guard threads >= 1 else { throw ConfigurationError("--threads must be at least 1 (got \(threads))") }
         let topology = try Topology()
-        let plan = try PlacementPlan(topology: topology, workers: threads, placement: try Placement(parsing: placement),
-                                     oversubscribe: oversubscribe)
+        let plan = try placement.plan(on: topology)
         let source = DataSource(synthetic: synthetic, validationSplit: 0.2)
         let data = try RunData.load(source, loss: .crossEntropy, layers: sweep.widths, seed: seed, scaling: nil)
         guard let validation = data.validation else { throw ConfigurationError("the sweep needs validation samples") }
