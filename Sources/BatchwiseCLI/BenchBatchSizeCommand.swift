@@ -38,7 +38,7 @@ struct BenchBatchSizeCommand: ParsableCommand {
 
     @Option(help: "Batch sizes to train at, comma-separated.")
     var batchSizes: String = BatchSizeSweep.defaultBatchSizes.map(String.init).joined(separator: ",")
-    @Option(help: "Train on a seeded synthetic classification task of this many samples, shaped by --layers (default: the built-in digits).")
+    @Option(parsing: .unconditional, help: "Train on a seeded synthetic classification task of this many samples, shaped by --layers (default: the built-in digits).")
     var synthetic: Int?
     @Option(help: "Layer widths from input to output (default for the digits: 64,128,10).")
     var layers: String?
@@ -46,17 +46,17 @@ struct BenchBatchSizeCommand: ParsableCommand {
     var targetLoss: Double?
     @Option(parsing: .unconditional, help: "Stop each run once the validation accuracy is at least this share (default 0.95).")
     var targetAccuracy: Double?
-    @Option(help: "Give up on a batch size after this many epochs.")
+    @Option(parsing: .unconditional, help: "Give up on a batch size after this many epochs.")
     var maxEpochs: Int = 200
     @Option(parsing: .unconditional, help: "Learning rate: at --base-batch-size under linear scaling, else at every batch size.")
     var lr: Float = 0.05
     @Option(help: "Learning-rate scaling with batch size: linear (×B/--base-batch-size) or none.")
     var lrScaling: String = "linear"
-    @Option(help: "The batch size at which --lr applies under --lr-scaling linear (default 32).")
+    @Option(parsing: .unconditional, help: "The batch size at which --lr applies under --lr-scaling linear (default 32).")
     var baseBatchSize: Int?
     /// The noise scale needs 2 or more threads.
     @OptionGroup var placement: PlacementOptions
-    @Option(help: "Seed for the weights, the validation split, shuffling and synthetic data.")
+    @Option(parsing: .unconditional, help: "Seed for the weights, the validation split, shuffling and synthetic data.")
     var seed: UInt64 = 1
     @Option(help: "Write the results to this JSON file (an array, one object per batch size).")
     var json: String?

@@ -34,17 +34,17 @@ struct BenchScalingCommand: ParsableCommand {
     var threads: String?
     @Option(help: "Layer widths from input to output.")
     var layers: String = "784,1024,1024,10"
-    @Option(help: "Samples per step.")
+    @Option(parsing: .unconditional, help: "Samples per step.")
     var batchSize: Int = 512
-    @Option(help: "Timed steps per thread count.")
+    @Option(parsing: .unconditional, help: "Timed steps per thread count.")
     var steps: Int = 20
-    @Option(help: "Untimed steps before the timed ones, per thread count.")
+    @Option(parsing: .unconditional, help: "Untimed steps before the timed ones, per thread count.")
     var warmupSteps: Int = 3
     @Option(help: "Where workers go: compact (one per core, in order) or scatter (round-robin over NUMA nodes).")
     var placement: String = "compact"
     @Flag(help: "Allow more threads than PUs (they share PUs).")
     var oversubscribe = false
-    @Option(help: "Seed for the weights and the synthetic data.")
+    @Option(parsing: .unconditional, help: "Seed for the weights and the synthetic data.")
     var seed: UInt64 = 1
     @Option(parsing: .unconditional, help: "SGD learning rate (small, so the loss stays finite).")
     var lr: Float = 0.001

@@ -110,6 +110,26 @@ import Testing
         #expect(error([]).contains("not a Batchwise checkpoint"))
     }
 
+    @Test func aHeaderFromAnotherVersionNamesTheFieldThatDoesNotFit() throws {
+        let s = try Self.session(try Self.configuration())
+        s.maxSteps = 2
+        try s.run()
+        var bytes = try s.checkpoint().encoded()
+        // Rename one field of the JSON header (same length), then fix the checksum.
+        let json = Array("\"epochSums\"".utf8), renamed = Array("\"epochSumX\"".utf8)
+        let at = try #require((0...(bytes.count - json.count)).first { Array(bytes[$0..<($0 + json.count)]) == json })
+        bytes.replaceSubrange(at..<(at + json.count), with: renamed)
+        var hash = SHA256()
+        hash.update(Array(bytes.dropLast(32)))
+        bytes.replaceSubrange((bytes.count - 32)..., with: hash.finalizeBytes())
+        do {
+            _ = try Checkpoint.decode(bytes, name: "c.bwck")
+            Issue.record("a header missing a field loaded")
+        } catch {
+            #expect(error.message.contains("field 'state.epochSums' is missing"), "\(error.message)")
+        }
+    }
+
     @Test func aCheckpointForAnotherModelIsRefused() throws {
         let s = try Self.session(try Self.configuration())
         s.maxSteps = 2

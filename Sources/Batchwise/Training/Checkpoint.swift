@@ -167,6 +167,8 @@ public struct Checkpoint: Sendable, Equatable {
                                           epochs: c.epochs, seed: c.seed, patience: c.patience, onNonFinite: c.onNonFinite,
                                           data: c.data, scaling: c.scaling, threads: c.threads, microsharding: c.microsharding)
             _ = try c.makeModel()
+        } catch let error as DecodingError {
+            throw DataError(file: name, "checkpoint header cannot be read (\(Self.describe(error))); it was written by another version of Batchwise")
         } catch {
             throw DataError(file: name, "checkpoint header cannot be read: \(error)")
         }
@@ -188,6 +190,20 @@ public struct Checkpoint: Sendable, Equatable {
         }
         return Checkpoint(configuration: header.configuration, state: header.state, parameters: parameters,
                           optimizerState: optimizerState, bestParameters: values["best_parameters"])
+    }
+
+    /// A decoding failure in a few words: which field, and what was wrong with it.
+    private static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context, _ key: CodingKey? = nil) -> String {
+            (context.codingPath + (key.map { [$0] } ?? [])).map(\.stringValue).joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "field '\(path(context, key))' is missing"
+        case .valueNotFound(_, let context): return "field '\(path(context))' is empty"
+        case .typeMismatch(_, let context): return "field '\(path(context))' has the wrong type"
+        case .dataCorrupted(let context): return "field '\(path(context))': \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
     }
 
     private static func read<T: FixedWidthInteger>(_: T.Type, _ bytes: [UInt8], at offset: Int) -> T {
