@@ -43,10 +43,12 @@ let package = Package(
             name: "CBatchwiseShims",
             cSettings: [.define("_GNU_SOURCE")]
         ),
+        // The all-reduce's inner loops, compiled per instruction set and picked at run time.
+        .target(name: "CBatchwiseKernels"),
         .target(
             name: "Batchwise",
             dependencies: [
-                "CHwloc", "COpenBLAS", "CBatchwiseShims", "CZlib",
+                "CHwloc", "COpenBLAS", "CBatchwiseShims", "CBatchwiseKernels", "CZlib",
                 .product(name: "Atomics", package: "swift-atomics"),
             ]
         ),
@@ -66,7 +68,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BatchwiseTests",
-            dependencies: ["Batchwise", "BatchwiseMPI", "CBatchwiseShims", "CHwloc", "CZlib", "BatchwiseCLI"]
+            dependencies: ["Batchwise", "BatchwiseMPI", "CBatchwiseShims", "CBatchwiseKernels", "CHwloc", "CZlib", "BatchwiseCLI"]
         ),
     ]
 )

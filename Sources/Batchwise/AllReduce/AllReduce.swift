@@ -1,3 +1,5 @@
+import CBatchwiseKernels
+
 /// Partial gradient sums → one averaged gradient, fused with the optimizer update.
 ///
 /// The partial sums come from S *sources*: one per worker by default, or one per microshard in
@@ -22,7 +24,7 @@ public final class AllReduce: @unchecked Sendable {
     public let parameterCount: Int
     /// The most sources a step may have.
     public let maxSources: Int
-    private let sources: UnsafeMutableBufferPointer<UnsafeMutablePointer<Float>>
+    private let sources: UnsafeMutableBufferPointer<UnsafeMutablePointer<Float>?>
     private let scratch: [FloatBuffer]
     /// Per chunk: |g_0|², …, |g_{S−1}|², then |Σ g_s|² (each over the chunk's elements).
     private let norms: UnsafeMutableBufferPointer<Double>
@@ -56,8 +58,7 @@ public final class AllReduce: @unchecked Sendable {
         let acc = scratch[worker].pointer
         let scale = 1 / Float(max(totalCount, 1))
         forEachChunk(of: worker) { start, n in
-            sumSources(start: start, count: n, sourceCount: sourceCount, into: acc)
-            for k in 0..<n { acc[k] *= scale }
+            sumSources(start: start, count: n, sourceCount: sourceCount, scale: scale, into: acc)
             apply(start..<(start + n), acc)
         }
     }
@@ -67,7 +68,7 @@ public final class AllReduce: @unchecked Sendable {
     @inline(__always)
     func reduceLocally(worker: Int, sourceCount: Int, into processSum: UnsafeMutablePointer<Float>) {
         forEachChunk(of: worker) { start, n in
-            sumSources(start: start, count: n, sourceCount: sourceCount, into: processSum + start)
+            sumSources(start: start, count: n, sourceCount: sourceCount, scale: 1, into: processSum + start)
         }
     }
 
@@ -99,52 +100,15 @@ public final class AllReduce: @unchecked Sendable {
         }
     }
 
-    /// acc[0..<n] = Σ_s g_s[start..<start+n] in source order, clearing the g_s, and records
-    /// the chunk's squared norms. Explicit 16-wide vectors: the squared norms are float
-    /// reductions, which the compiler will not vectorise on its own (that would reorder the
-    /// additions); here the order is fixed by the code, so the results stay deterministic.
+    /// acc[0..<n] = scale · Σ_s g_s[start..<start+n] in source order, clearing the g_s, and
+    /// records the chunk's squared norms (|Σ_s g_s|² before the scale). The loop is C compiled
+    /// for AVX-512, AVX2 and the baseline, picked at run time: every level gives the same bits.
     @inline(__always)
-    private func sumSources(start: Int, count n: Int, sourceCount: Int, into acc: UnsafeMutablePointer<Float>) {
-        typealias V = SIMD16<Float>
+    private func sumSources(start: Int, count n: Int, sourceCount: Int, scale: Float,
+                            into acc: UnsafeMutablePointer<Float>) {
         let norm = norms.baseAddress! + (start / Self.chunk) * (maxSources + 1)
-        let vectorEnd = n - n % V.scalarCount
-        let accRaw = UnsafeMutableRawPointer(acc)
-        for s in 0..<max(sourceCount, 1) {
-            let g = sources[s] + start
-            let gRaw = UnsafeMutableRawPointer(g)
-            var squares = V()
-            var k = 0
-            while k < vectorEnd {
-                let offset = k * MemoryLayout<Float>.stride
-                let v = gRaw.loadUnaligned(fromByteOffset: offset, as: V.self)
-                let total = s == 0 ? v : accRaw.loadUnaligned(fromByteOffset: offset, as: V.self) + v
-                accRaw.storeBytes(of: total, toByteOffset: offset, as: V.self)
-                squares += v * v
-                gRaw.storeBytes(of: V(), toByteOffset: offset, as: V.self)
-                k += V.scalarCount
-            }
-            var square = squares.sum()
-            while k < n {
-                acc[k] = s == 0 ? g[k] : acc[k] + g[k]
-                square += g[k] * g[k]
-                g[k] = 0
-                k += 1
-            }
-            norm[s] = Double(square)
-        }
-        var squares = V()
-        var k = 0
-        while k < vectorEnd {
-            let v = accRaw.loadUnaligned(fromByteOffset: k * MemoryLayout<Float>.stride, as: V.self)
-            squares += v * v
-            k += V.scalarCount
-        }
-        var square = squares.sum()
-        while k < n {
-            square += acc[k] * acc[k]
-            k += 1
-        }
-        norm[maxSources] = Double(square)
+        bw_reduce_chunk(acc, sources.baseAddress!, Int64(max(sourceCount, 1)), Int64(start), Int64(n),
+                        scale, norm, Int64(maxSources))
     }
 
     /// Σ over chunks, in chunk order, of each source's |g_s|², written into `perSource`

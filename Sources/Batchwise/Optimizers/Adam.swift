@@ -1,3 +1,4 @@
+import CBatchwiseKernels
 import Foundation
 
 /// Adam (Kingma & Ba 2015) and AdamW (Loshchilov & Hutter 2019), with the equations of
@@ -38,21 +39,13 @@ public struct Adam: Optimizer, Equatable, Codable {
     public func update(parameters: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
                        state: UnsafeMutablePointer<Float>, parameterCount: Int,
                        range: Range<Int>, step: Int, learningRate: Float) {
-        let p = parameters + range.lowerBound
-        let m = state + range.lowerBound
-        let v = state + parameterCount + range.lowerBound
-        let b1 = beta1, b2 = beta2, eps = epsilon, lr = learningRate
-        let c1 = Float(1 - pow(Double(b1), Double(step)))
-        let c2 = Float(1 - pow(Double(b2), Double(step)))
+        let c1 = Float(1 - pow(Double(beta1), Double(step)))
+        let c2 = Float(1 - pow(Double(beta2), Double(step)))
         let l2 = decoupledWeightDecay ? 0 : weightDecay
-        let shrink = decoupledWeightDecay ? 1 - lr * weightDecay : 1
-        for k in 0..<range.count {
-            let g = gradient[k] + l2 * p[k]
-            let mk = b1 * m[k] + (1 - b1) * g
-            let vk = b2 * v[k] + (1 - b2) * g * g
-            m[k] = mk
-            v[k] = vk
-            p[k] = p[k] * shrink - lr * (mk / c1) / ((vk / c2).squareRoot() + eps)
-        }
+        let shrink = decoupledWeightDecay ? 1 - learningRate * weightDecay : 1
+        // The equations above, element by element, in C compiled for the CPU's vector width.
+        bw_adam_update(parameters + range.lowerBound, gradient, state + range.lowerBound,
+                       state + parameterCount + range.lowerBound, Int64(range.count),
+                       beta1, beta2, epsilon, learningRate, c1, c2, l2, shrink)
     }
 }

@@ -1,0 +1,52 @@
+#ifndef CBATCHWISE_KERNELS_H
+#define CBATCHWISE_KERNELS_H
+
+#include <stdint.h>
+
+/// The fused all-reduce's inner loops, written once and compiled for three instruction sets
+/// (baseline x86-64 or the host's default, AVX2, AVX-512F), picked at run time from what the
+/// CPU supports. The Swift code is built for the baseline, so without these the hot loops run
+/// on 128-bit vectors. No FMA contraction anywhere: every level gives the same bits, and the
+/// same bits as the plain Swift expressions they replace.
+
+/// Instruction-set levels. `bw_kernels_level()` is the one in use.
+enum {
+    BW_KERNELS_PORTABLE = 0,
+    BW_KERNELS_AVX2 = 1,
+    BW_KERNELS_AVX512 = 2,
+};
+
+/// The level in use: the best the CPU supports unless `bw_kernels_set_level` lowered it.
+int bw_kernels_level(void);
+
+/// The best level this CPU (and OS) supports.
+int bw_kernels_best_level(void);
+
+/// Uses `level` from now on (for tests and measurements); returns 0, or -1 when the CPU does
+/// not support it (nothing changes then).
+int bw_kernels_set_level(int level);
+
+/// acc[k] = (Σ_{s<S} sources[s][start + k]) · scale for k < n, adding in source order; clears
+/// those source elements; norms[s] = Σ_k sources[s][start + k]² for s < S and norms[stride_last]
+/// = Σ_k (Σ_s sources[s][start + k])², each squared sum taken over 16 lanes (element k into
+/// lane k mod 16) and the lanes then added in lane order, the same at every level.
+/// `sourceCount` ≥ 1.
+void bw_reduce_chunk(float *acc, float *const *sources, int64_t sourceCount, int64_t start, int64_t n,
+                     float scale, double *norms, int64_t totalNormIndex);
+
+/// SGD with momentum μ, Nesterov flag and weight decay λ over n elements (PyTorch's equations,
+/// dampening 0), each element computed with exactly these operations:
+///   μ = 0:     p ← p − η·(g + λ·p)
+///   momentum:  v ← μ·v + (g + λ·p);  p ← p − η·v
+///   Nesterov:  d ← g + λ·p;  v ← μ·v + d;  p ← p − η·(d + μ·v)
+/// `v` may be NULL when μ = 0.
+void bw_sgd_update(float *p, const float *g, float *v, int64_t n, float lr, float mu, float wd, int nesterov);
+
+/// Adam/AdamW over n elements, each element computed with exactly these operations
+/// (c1 = 1 − β₁ᵗ, c2 = 1 − β₂ᵗ; Adam: l2 = λ, shrink = 1; AdamW: l2 = 0, shrink = 1 − ηλ):
+///   g ← g + l2·p;  m ← β₁·m + (1 − β₁)·g;  v ← β₂·v + (1 − β₂)·g·g
+///   p ← p·shrink − η·(m / c1) / (√(v / c2) + ε)
+void bw_adam_update(float *p, const float *g, float *m, float *v, int64_t n, float b1, float b2, float eps,
+                    float lr, float c1, float c2, float l2, float shrink);
+
+#endif
