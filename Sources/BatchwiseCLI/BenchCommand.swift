@@ -52,14 +52,20 @@ struct BenchScalingCommand: ParsableCommand {
     var json: String?
     @Option(help: "Draw speedup and efficiency against threads into this SVG file.")
     var svg: String?
+    @Option(name: .customLong("all-reduce"),
+            help: "automatic (the replicated pair at 2 threads on models up to 131,072 parameters, else reduce-scatter), reduce-scatter, or replicated-pair (2 threads only).")
+    var allReduce: String = "automatic"
 
     func run() throws {
         let topology = try Topology()
+        guard let strategy = AllReduceStrategy(rawValue: allReduce) else {
+            throw ConfigurationError("--all-reduce must be automatic, reduce-scatter or replicated-pair (got '\(allReduce)')")
+        }
         let widths = try MLP.widths(parsing: layers)
         let counts = try threads.map(ScalingBenchmark.parseThreadCounts) ?? ScalingBenchmark.defaultThreadCounts(on: topology)
         let bench = try ScalingBenchmark(widths: widths, batchSize: batchSize, threadCounts: counts, timedSteps: steps,
                                          warmupSteps: warmupSteps, placement: try Placement(parsing: placement),
-                                         oversubscribe: oversubscribe, seed: seed, learningRate: lr)
+                                         oversubscribe: oversubscribe, seed: seed, learningRate: lr, allReduce: strategy)
         // Refuse what cannot work before minutes of measuring.
         _ = try bench.plans(on: topology)
         for path in [json, svg].compactMap({ $0 }) { try ScalingBenchmark.checkOutputPath(path) }

@@ -34,6 +34,11 @@ final class TrainingOutput {
         if processes > 1 {
             print("distributed: \(processes) MPI processes × \(plan.workerCount) thread(s); each batch is cut across processes, then threads")
         }
+        if timing {
+            print("all-reduce: " + (session.trainer.strategy == .replicatedPair
+                ? "replicated pair (each thread sums the whole gradient and updates its own copy of the weights; one barrier per step)"
+                : "reduce-scatter (each thread sums and updates its slice of the weights; two barriers per step)"))
+        }
         if let m = c.microsharding {
             print("reproducible: \(m); the weights do not depend on the thread count or placement")
         } else if plan.workerCount < 2 || processes > 1 {

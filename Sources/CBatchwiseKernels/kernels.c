@@ -32,7 +32,7 @@ INLINE double lane_sum(const v16 *squares, const float *tail, int64_t tailCount)
 
 /// One pass over source `g`: acc = g (first) or acc + g, scaled on the last pass; records
 /// |g|² and, on the last pass, |Σ|² (before scaling); clears g.
-INLINE void reduce_pass(float *acc, float *g, int64_t n, int first, int last, float scale,
+INLINE void reduce_pass(float *acc, float *g, int64_t n, int first, int last, int clear, float scale,
                         double *norm, double *totalNorm) {
     const int64_t vectorEnd = n - n % 16;
     const v16 zero = {0};
@@ -47,7 +47,7 @@ INLINE void reduce_pass(float *acc, float *g, int64_t n, int first, int last, fl
             t = t * scales;
         }
         STORE16(acc + k, t);
-        STORE16(g + k, zero);
+        if (clear) STORE16(g + k, zero);
     }
     float tail[16], tailTotals[16];
     for (int64_t k = vectorEnd; k < n; k++) {
@@ -56,7 +56,7 @@ INLINE void reduce_pass(float *acc, float *g, int64_t n, int first, int last, fl
         tail[k - vectorEnd] = x;
         tailTotals[k - vectorEnd] = t;
         acc[k] = last ? t * scale : t;
-        g[k] = 0;
+        if (clear) g[k] = 0;
     }
     *norm = lane_sum(&squares, tail, n - vectorEnd);
     if (last) *totalNorm = lane_sum(&totals, tailTotals, n - vectorEnd);
@@ -66,13 +66,13 @@ INLINE void reduce_body(float *acc, float *const *sources, int64_t sourceCount, 
                         float scale, double *norms, int64_t totalNormIndex) {
     double *total = norms + totalNormIndex;
     if (sourceCount == 1) {
-        reduce_pass(acc, sources[0] + start, n, 1, 1, scale, norms, total);
+        reduce_pass(acc, sources[0] + start, n, 1, 1, 1, scale, norms, total);
         return;
     }
-    reduce_pass(acc, sources[0] + start, n, 1, 0, scale, norms, total);
+    reduce_pass(acc, sources[0] + start, n, 1, 0, 1, scale, norms, total);
     for (int64_t s = 1; s < sourceCount - 1; s++)
-        reduce_pass(acc, sources[s] + start, n, 0, 0, scale, norms + s, total);
-    reduce_pass(acc, sources[sourceCount - 1] + start, n, 0, 1, scale, norms + sourceCount - 1, total);
+        reduce_pass(acc, sources[s] + start, n, 0, 0, 1, scale, norms + s, total);
+    reduce_pass(acc, sources[sourceCount - 1] + start, n, 0, 1, 1, scale, norms + sourceCount - 1, total);
 }
 
 /// 0: plain SGD, 1: momentum, 2: Nesterov.
@@ -143,6 +143,10 @@ INLINE void adam_body(float *p, const float *g, float *m, float *v, int64_t n, f
                                            int64_t start, int64_t n, float scale, double *norms,  \
                                            int64_t totalNormIndex) {                              \
         reduce_body(acc, sources, sourceCount, start, n, scale, norms, totalNormIndex);           \
+    }                                                                                             \
+    static attributes void pass_##suffix(float *acc, float *g, int64_t n, int first, int last,     \
+                                         int clear, float scale, double *norm, double *total) {   \
+        reduce_pass(acc, g, n, first, last, clear, scale, norm, total);                           \
     }                                                                                             \
     static attributes void sgd_##suffix(float *p, const float *g, float *v, int64_t n, float lr,  \
                                         float mu, float wd, int nesterov) {                       \
@@ -216,5 +220,16 @@ void bw_adam_update(float *p, const float *g, float *m, float *v, int64_t n, flo
     case BW_KERNELS_AVX2: adam_avx2(p, g, m, v, n, b1, b2, eps, lr, c1, c2, l2, shrink); return;
 #endif
     default: adam_portable(p, g, m, v, n, b1, b2, eps, lr, c1, c2, l2, shrink); return;
+    }
+}
+
+void bw_reduce_pass(float *acc, float *g, int64_t n, int first, int last, int clear, float scale,
+                    double *norm, double *totalNorm) {
+    switch (bw_kernels_level()) {
+#if defined(__x86_64__)
+    case BW_KERNELS_AVX512: pass_avx512(acc, g, n, first, last, clear, scale, norm, totalNorm); return;
+    case BW_KERNELS_AVX2: pass_avx2(acc, g, n, first, last, clear, scale, norm, totalNorm); return;
+#endif
+    default: pass_portable(acc, g, n, first, last, clear, scale, norm, totalNorm); return;
     }
 }

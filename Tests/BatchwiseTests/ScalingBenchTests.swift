@@ -139,7 +139,7 @@ import Testing
         "efficiency", "gflops", "peak_share", "executed_flops_per_sample", "executed_peak_share", "compute_share", "barrier_share", "allreduce_share", "other_share",
         "peak_rss_bytes", "peak_rss_cumulative", "sgemm_gflops_single_thread", "sgemm_shard", "baseline_threads",
         "batch_size", "layers", "flops_per_sample", "step_seconds", "processing_units", "timed_steps", "warmup_steps",
-        "placement", "blas", "machine", "date",
+        "placement", "all_reduce", "blas", "machine", "date",
     ]
 
     @Test func theJSONIsAnArrayWithEveryColumnPerThreadCount() throws {
@@ -258,6 +258,9 @@ extension CLITests {
         #expect(rows.map { $0["threads"] as? Int } == [1, 2])
         #expect(rows.allSatisfy { Set($0.keys) == Set(ScalingBenchTests.jsonColumns) })
         #expect(rows.allSatisfy { ($0["step_seconds"] as? [Double])?.count == 2 })
+        // automatic: the replicated pair at 2 threads on this small model, reduce-scatter at 1.
+        #expect(rows.map { $0["all_reduce"] as? String } == ["reduce-scatter", "replicated-pair"])
+        #expect(run.stdout.contains("all-reduce: 1→reduce-scatter  2→replicated-pair"))
         let plot = try FeedbackTests.Elements(String(contentsOfFile: svg, encoding: .utf8))
         #expect(try plot.subpaths("speedup-measured").map(\.count) == [2])
         #expect(try plot.subpaths("efficiency-ideal").map(\.count) == [2])
@@ -273,6 +276,8 @@ extension CLITests {
         _ = try expectCleanFailure(tiny + ["--warmup-steps=-1"], mentioning: ["--warmup-steps"])
         _ = try expectCleanFailure(tiny + ["--placement", "0"], mentioning: ["compact or scatter"])
         _ = try expectCleanFailure(tiny + ["--layers", "4"], mentioning: ["--layers"])
+        _ = try expectCleanFailure(tiny + ["--all-reduce", "ring"], mentioning: ["--all-reduce", "ring"])
+        _ = try expectCleanFailure(tiny + ["--threads", "1,2", "--all-reduce", "replicated-pair"], mentioning: ["exactly 2 threads", "--threads 2"])
         let missing = "/nonexistent-\(UUID().uuidString)/scaling.json"
         _ = try expectCleanFailure(tiny + ["--json", missing], mentioning: [missing, "No such file"])
         _ = try expectCleanFailure(tiny + ["--svg", FileManager.default.temporaryDirectory.path], mentioning: ["directory"])

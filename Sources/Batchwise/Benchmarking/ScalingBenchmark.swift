@@ -25,6 +25,8 @@ public struct ScalingBenchmark: Sendable {
     public let oversubscribe: Bool
     public let seed: UInt64
     public let learningRate: Float
+    /// The all-reduce the trainers are asked for (`automatic` picks per thread count).
+    public let allReduce: AllReduceStrategy
 
     /// Batches in the synthetic data set: enough for every step up to this many, after which
     /// steps go round the same batches again (in a new shuffle each epoch).
@@ -35,7 +37,7 @@ public struct ScalingBenchmark: Sendable {
     ///   learning rate, or an explicit PU list as placement (it fits only one thread count).
     public init(widths: [Int], batchSize: Int, threadCounts: [Int], timedSteps: Int = 20, warmupSteps: Int = 3,
                 placement: Placement = .compact, oversubscribe: Bool = false, seed: UInt64 = 1,
-                learningRate: Float = 0.001) throws(ConfigurationError) {
+                learningRate: Float = 0.001, allReduce: AllReduceStrategy = .automatic) throws(ConfigurationError) {
         _ = try MLP(widths: widths)
         guard batchSize >= 1 else { throw ConfigurationError("--batch-size must be at least 1 (got \(batchSize))") }
         guard !threadCounts.isEmpty else { throw ConfigurationError("--threads lists no thread count") }
@@ -50,6 +52,9 @@ public struct ScalingBenchmark: Sendable {
         guard learningRate.isFinite && learningRate > 0 else {
             throw ConfigurationError("--lr must be a finite number above 0 (got \(learningRate))")
         }
+        if allReduce == .replicatedPair, let other = threadCounts.first(where: { $0 != 2 }) {
+            throw ConfigurationError("--all-reduce replicated-pair runs exactly 2 threads, but --threads lists \(other); use --threads 2 or --all-reduce automatic")
+        }
         if case .explicit = placement {
             throw ConfigurationError("bench scaling takes --placement compact or scatter; a PU list fits only one thread count")
         }
@@ -58,6 +63,7 @@ public struct ScalingBenchmark: Sendable {
         self.threadCounts = threadCounts.sorted()
         self.timedSteps = timedSteps
         self.warmupSteps = warmupSteps
+        self.allReduce = allReduce
         self.placement = placement
         self.oversubscribe = oversubscribe
         self.seed = seed
@@ -113,7 +119,7 @@ public struct ScalingBenchmark: Sendable {
             let timed = try timeSteps(model: model, data: data, topology: topology, plan: plan)
             let measurement = ScalingMeasurement(threads: plan.workerCount, processingUnits: plan.units.map(\.osIndex),
                                                  stepSeconds: timed.seconds, phases: timed.phases,
-                                                 sgemm: sgemm, peakResidentMemory: memory.read())
+                                                 sgemm: sgemm, peakResidentMemory: memory.read(), allReduce: timed.strategy)
             measurements.append(measurement)
             measured(measurement)
         }
@@ -129,9 +135,10 @@ public struct ScalingBenchmark: Sendable {
     /// Builds a trainer on `plan`, takes the warm-up steps, then times the steps back to back
     /// in as few jobs as the epochs allow (one per epoch), as training runs them.
     /// The trainer (its workers and buffers) is gone when this returns.
-    private func timeSteps(model: MLP, data: Dataset, topology: Topology, plan: PlacementPlan) throws -> (seconds: [Double], phases: StepPhases) {
+    private func timeSteps(model: MLP, data: Dataset, topology: Topology, plan: PlacementPlan) throws
+        -> (seconds: [Double], phases: StepPhases, strategy: AllReduceStrategy) {
         let trainer = try Trainer(model: model, optimizer: try SGD(momentum: 0.9), topology: topology, plan: plan,
-                                  maxBatchSize: batchSize, seed: seed)
+                                  maxBatchSize: batchSize, seed: seed, allReduce: allReduce)
         let scheduler = try EpochScheduler(sampleCount: data.count, seed: seed, batchSizes: try BatchSizeSchedule(constant: batchSize))
         let perEpoch = scheduler.steps(epoch: 1)
         var epochPlan = scheduler.plan(epoch: 1)
@@ -155,7 +162,7 @@ public struct ScalingBenchmark: Sendable {
                 phases.allReduce += report.phases.allReduce
             }
         }
-        return (seconds, phases)
+        return (seconds, phases, trainer.strategy)
     }
 }
 

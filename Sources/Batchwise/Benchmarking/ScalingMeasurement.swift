@@ -14,9 +14,12 @@ public struct ScalingMeasurement: Sendable {
     public var sgemm: SgemmRate
     /// Peak resident memory while this thread count was set up and run.
     public var peakResidentMemory: PeakResidentMemory.Reading
+    /// The all-reduce the trainer ran.
+    public var allReduce: AllReduceStrategy
 
     public init(threads: Int, processingUnits: [Int] = [], stepSeconds: [Double], phases: StepPhases,
-                sgemm: SgemmRate, peakResidentMemory: PeakResidentMemory.Reading) {
+                sgemm: SgemmRate, peakResidentMemory: PeakResidentMemory.Reading, allReduce: AllReduceStrategy = .reduceScatter) {
+        self.allReduce = allReduce
         self.threads = threads
         self.processingUnits = processingUnits
         self.stepSeconds = stepSeconds

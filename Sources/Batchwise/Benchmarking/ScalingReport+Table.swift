@@ -43,7 +43,8 @@ extension ScalingReport {
                 + "SGD momentum 0.9, lr \(s.learningRate)",
             "run: \(s.warmupSteps) warm-up + \(s.timedSteps) timed steps per thread count, placement \(s.placement), "
                 + "seed \(s.seed), synthetic data; PUs: "
-                + rows.map { "\($0.threads)→\($0.processingUnits.map(String.init).joined(separator: ","))" }.joined(separator: "  "),
+                + rows.map { "\($0.threads)→\($0.processingUnits.map(String.init).joined(separator: ","))" }.joined(separator: "  ")
+                + "; all-reduce: " + rows.map { "\($0.threads)→\($0.allReduce)" }.joined(separator: "  "),
         ]
     }
 

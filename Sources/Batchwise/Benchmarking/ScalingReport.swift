@@ -13,6 +13,8 @@ public struct ScalingRow: Sendable, Equatable, Codable {
     public var timedSteps: Int
     public var warmupSteps: Int
     public var placement: String
+    /// The all-reduce that ran: "reduce-scatter" or "replicated-pair".
+    public var allReduce: String
     /// Batch size / median step time.
     public var samplesPerSecond: Double
     public var stepSecondsMedian: Double
@@ -56,7 +58,7 @@ public struct ScalingRow: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case threads, processingUnits = "processing_units", batchSize = "batch_size", layers
-        case flopsPerSample = "flops_per_sample", timedSteps = "timed_steps", warmupSteps = "warmup_steps", placement
+        case flopsPerSample = "flops_per_sample", timedSteps = "timed_steps", warmupSteps = "warmup_steps", placement, allReduce = "all_reduce"
         case samplesPerSecond = "samples_per_second", stepSecondsMedian = "step_seconds_median"
         case stepSecondsP10 = "step_seconds_p10", stepSecondsP90 = "step_seconds_p90", stepSeconds = "step_seconds"
         case baselineThreads = "baseline_threads", speedup, efficiency, gflops
@@ -122,7 +124,7 @@ public struct ScalingReport: Sendable {
         return ScalingRow(
             threads: m.threads, processingUnits: m.processingUnits, batchSize: setup.batchSize, layers: setup.widths,
             flopsPerSample: setup.flopsPerSample, timedSteps: m.stepSeconds.count, warmupSteps: setup.warmupSteps,
-            placement: setup.placement,
+            placement: setup.placement, allReduce: m.allReduce.rawValue,
             samplesPerSecond: batch / median, stepSecondsMedian: median,
             stepSecondsP10: times.quantile(0.1), stepSecondsP90: times.quantile(0.9), stepSeconds: m.stepSeconds,
             baselineThreads: baselineThreads, speedup: speedup,

@@ -29,8 +29,18 @@ public final class Trainer<Model: GradientModel>: @unchecked Sendable {
 
     let parameters: FloatBuffer
     let optimizerState: FloatBuffer
-    /// Partial gradient sums: one per worker, or one per microshard in reproducible mode.
+    /// Partial gradient sums: one per worker, or one per microshard in reproducible mode; with
+    /// the replicated pair, two per worker (by step parity, set 0 first).
     let gradients: [FloatBuffer]
+    /// How the workers combine their partial sums (resolved: never `.automatic`).
+    public let strategy: AllReduceStrategy
+    /// The replicated pair's all-reduce, or nil.
+    let pair: PairAllReduce?
+    /// The parameters and optimizer state worker w computes with and updates: the trainer's
+    /// own for every worker, except worker 1's replica with the replicated pair. Worker 0's are
+    /// always `parameters` and `optimizerState`.
+    let workerParameters: [FloatBuffer]
+    let workerState: [FloatBuffer]
     let workspaces: [Model.Workspace]
     let inputStaging: [FloatBuffer]
     let targetStaging: [FloatBuffer]
@@ -49,7 +59,8 @@ public final class Trainer<Model: GradientModel>: @unchecked Sendable {
     /// Sets up buffers on each worker's NUMA node, starts and pins the workers, and
     /// initialises the parameters from `seed`. `microsharding` selects reproducible mode.
     public init(model: Model, optimizer: any Optimizer, topology: Topology, plan: PlacementPlan,
-                maxBatchSize: Int, seed: UInt64, microsharding: Microsharding? = nil, processGroup: (any ProcessGroup)? = nil) throws {
+                maxBatchSize: Int, seed: UInt64, microsharding: Microsharding? = nil, processGroup: (any ProcessGroup)? = nil,
+                allReduce strategy: AllReduceStrategy = .automatic) throws {
         if microsharding != nil, let g = processGroup, g.size > 1 {
             throw ConfigurationError("--reproducible does not work across processes yet; run it in one process, or drop --reproducible under MPI")
         }
@@ -71,8 +82,14 @@ public final class Trainer<Model: GradientModel>: @unchecked Sendable {
             rows = ShardPlan(batchSize: maxBatchSize, workers: workers).shard(0).count
             sourceNodes = nodes
         }
+        self.strategy = try PairAllReduce.resolve(strategy, workers: workers, sourcesPerWorker: microsharding == nil,
+                                                  processes: processGroup?.size ?? 1, parameterCount: model.parameterCount)
+        let pairs = self.strategy == .replicatedPair
+        // The replicated pair double-buffers the partial sums and keeps a second copy of the
+        // parameters and state, plus an accumulator per worker.
+        let gradientNodes = pairs ? sourceNodes + sourceNodes : sourceNodes
         try Self.checkMemory(model: model, optimizer: optimizer, topology: topology, workers: workers,
-                             sources: sourceNodes.count, rows: rows)
+                             sources: gradientNodes.count, replicaVectors: pairs ? 3 + optimizer.stateSlots : 0, rows: rows)
         Gemm.prepare()
         self.model = model
         self.optimizer = optimizer
@@ -85,12 +102,21 @@ public final class Trainer<Model: GradientModel>: @unchecked Sendable {
         processScalars = PerWorkerSlots(count: 3, initial: 0)
         parameters = FloatBuffer(count: model.parameterCount, topology: topology)
         optimizerState = FloatBuffer(count: optimizer.stateSlots * model.parameterCount, topology: topology)
-        gradients = sourceNodes.map { FloatBuffer(count: model.parameterCount, topology: topology, numaNode: $0) }
+        gradients = gradientNodes.map { FloatBuffer(count: model.parameterCount, topology: topology, numaNode: $0) }
         workspaces = nodes.map { model.makeWorkspace(maxSamples: rows, topology: topology, numaNode: $0) }
         inputStaging = nodes.map { FloatBuffer(count: rows * model.inputWidth, topology: topology, numaNode: $0) }
         targetStaging = nodes.map { FloatBuffer(count: rows * model.targetWidth, topology: topology, numaNode: $0) }
-        allReduce = AllReduce(sources: gradients, workers: workers, topology: topology, numaNodes: nodes)
-        stats = PerWorkerSlots(count: max(workers, sourceNodes.count), initial: WorkerStats())
+        allReduce = AllReduce(sources: Array(gradients.prefix(sourceNodes.count)), workers: workers, topology: topology, numaNodes: nodes)
+        if pairs {
+            pair = PairAllReduce(gradients: gradients, topology: topology, numaNodes: nodes)
+            workerParameters = [parameters, FloatBuffer(count: model.parameterCount, topology: topology, numaNode: nodes[1])]
+            workerState = [optimizerState, FloatBuffer(count: optimizerState.count, topology: topology, numaNode: nodes[1])]
+        } else {
+            pair = nil
+            workerParameters = Array(repeating: parameters, count: workers)
+            workerState = Array(repeating: optimizerState, count: workers)
+        }
+        stats = PerWorkerSlots(count: max(workers, sourceNodes.count, pairs ? 4 : 0), initial: WorkerStats())
         pool = try WorkerPool(topology: topology, plan: plan)
         parameters.withUnsafeMutableBufferPointer { model.initialize(parameters: $0, seed: seed) }
     }
@@ -100,8 +126,9 @@ public final class Trainer<Model: GradientModel>: @unchecked Sendable {
 
     /// Refuses a set-up whose flat buffers (parameters, optimizer state, the partial sums) and
     /// staging cannot fit in this machine's memory, before allocating any of it.
-    static func checkMemory(model: Model, optimizer: any Optimizer, topology: Topology, workers: Int, sources: Int, rows: Int) throws(ConfigurationError) {
-        let floats = Double(model.parameterCount) * Double(1 + optimizer.stateSlots + sources)
+    static func checkMemory(model: Model, optimizer: any Optimizer, topology: Topology, workers: Int, sources: Int,
+                            replicaVectors: Int = 0, rows: Int) throws(ConfigurationError) {
+        let floats = Double(model.parameterCount) * Double(1 + optimizer.stateSlots + sources + replicaVectors)
             + Double(workers) * Double(rows) * Double(model.inputWidth + model.targetWidth)
         let bytes = floats * 4
         // hwloc's NUMA totals can miss hot-plugged memory (seen in VMs); take the larger figure.

@@ -23,6 +23,12 @@ public struct StepPhases: Sendable, Equatable, Codable {
     @inline(__always) static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 }
 
+/// The parameters and optimizer state one worker updates (the trainer's, or its replica).
+struct UpdateTarget: @unchecked Sendable {
+    let parameters: UnsafeMutablePointer<Float>
+    let state: UnsafeMutablePointer<Float>
+}
+
 /// What to do when a batch's loss is NaN or infinite.
 public enum NonFinitePolicy: String, Sendable, Codable, CaseIterable {
     /// Stop training with an error naming the step (the default).
@@ -97,12 +103,12 @@ extension Trainer {
         guard learningRates.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
             throw ConfigurationError("a learning rate in the schedule is negative or not finite")
         }
-        let optimizer = self.optimizer, parameters = self.parameters, state = self.optimizerState
+        let optimizer = self.optimizer, parameterCount = parameters.count
         let firstOptimizerStep = step
         let started = StepPhases.now()
-        let job = runSteps(data: data, plan: plan, steps: steps, skipNonFinite: onNonFinite == .skip) { range, mean, t, taken in
-            optimizer.update(parameters: parameters.pointer, gradient: mean, state: state.pointer,
-                             parameterCount: parameters.count, range: range, step: firstOptimizerStep + taken + 1,
+        let job = runSteps(data: data, plan: plan, steps: steps, skipNonFinite: onNonFinite == .skip, pairs: pair != nil) { target, range, mean, t, taken in
+            optimizer.update(parameters: target.parameters, gradient: mean, state: target.state,
+                             parameterCount: parameterCount, range: range, step: firstOptimizerStep + taken + 1,
                              learningRate: learningRates[t - steps.lowerBound])
         }
         var report = job.report
@@ -126,7 +132,8 @@ extension Trainer {
         }
         let out = FloatBuffer(count: parameters.count, topology: topology)
         let plan = EpochPlan(epoch: 0, order: indices, batchSize: indices.count, steps: 1)
-        let job = runSteps(data: data, plan: plan, steps: 0..<1, skipNonFinite: false) { range, mean, _, _ in
+        // The reduce-scatter path: each worker writes only its slice of `out`.
+        let job = runSteps(data: data, plan: plan, steps: 0..<1, skipNonFinite: false, pairs: false) { _, range, mean, _, _ in
             (out.pointer + range.lowerBound).update(from: mean, count: range.count)
         }
         return (out.array, job.report.lossSum / Double(indices.count))
@@ -135,13 +142,20 @@ extension Trainer {
     /// The data path of a step, for each step of `steps`, as one job on every worker:
     /// gather the rows → forward/backward into a partial gradient sum (the worker's shard, or
     /// each of its microshards in reproducible mode) → barrier → reduce-scatter fused with
-    /// `apply` on this worker's parameter slice → barrier.
-    /// `apply` gets the step index in the epoch and the number of updates already taken in
-    /// the job (they differ once a non-finite batch has been skipped).
-    func runSteps(data: Dataset, plan: EpochPlan, steps: Range<Int>, skipNonFinite: Bool,
-                  apply: @escaping @Sendable (_ range: Range<Int>, _ mean: UnsafePointer<Float>, _ step: Int, _ taken: Int) -> Void) -> JobTotals {
+    /// `apply` on this worker's parameter slice → barrier. With `pairs` (a trainer set up for
+    /// the replicated pair): fold the own partial sum → barrier → add the other's and `apply`
+    /// over the whole vector to this worker's own replica.
+    /// `apply` gets the parameters and state to update, the step index in the epoch and the
+    /// number of updates already taken in the job (they differ once a non-finite batch has
+    /// been skipped).
+    func runSteps(data: Dataset, plan: EpochPlan, steps: Range<Int>, skipNonFinite: Bool, pairs: Bool,
+                  apply: @escaping @Sendable (_ target: UpdateTarget, _ range: Range<Int>, _ mean: UnsafePointer<Float>,
+                                              _ step: Int, _ taken: Int) -> Void) -> JobTotals {
         let model = self.model, workers = pool.count, stats = self.stats, allReduce = self.allReduce
+        let pair = pairs ? self.pair : nil
+        precondition(!pairs || pair != nil)
         let parameters = self.parameters, gradients = self.gradients, workspaces = Unchecked(value: self.workspaces)
+        let workerParameters = self.workerParameters, workerState = self.workerState, state = self.optimizerState
         let inputStaging = self.inputStaging, targetStaging = self.targetStaging
         let fw = data.featureWidth, tw = data.targetWidth, microsharding = self.microsharding
         let group = Unchecked(value: processGroup), processSum = self.processSum, scalars = processScalars
@@ -160,6 +174,14 @@ extension Trainer {
                 let w = context.index
                 let x = inputStaging[w].pointer, y = targetStaging[w].pointer
                 let workspace = workspaces.value[w]
+                // With the replicated pair, worker 1 computes with and updates its own copy,
+                // brought up to date with the trainer's at the start of every job.
+                let target = pair == nil ? UpdateTarget(parameters: parameters.pointer, state: state.pointer)
+                    : UpdateTarget(parameters: workerParameters[w].pointer, state: workerState[w].pointer)
+                if pair != nil && w != 0 {
+                    target.parameters.update(from: parameters.pointer, count: parameters.count)
+                    target.state.update(from: state.pointer, count: state.count)
+                }
                 var totals = JobTotals()
                 var noiseScale = noise[0]
                 // Worker 0's scratch for the noise statistics, allocated once per job.
@@ -172,19 +194,23 @@ extension Trainer {
                     bucket &+= now &- clock
                     clock = now
                 }
-                /// Gathers the batch positions `rows`, runs the model, and records source `s`.
-                func accumulate(_ rows: Range<Int>, into s: Int) {
+                /// Gathers the batch positions `rows`, runs the model into `gradient`, and records
+                /// the rows and loss in stats slot `s`.
+                func accumulate(_ rows: Range<Int>, into gradient: UnsafeMutablePointer<Float>, slot s: Int) {
                     for (row, position) in rows.enumerated() {
                         let sample = Int(order.value[position])
                         (x + row * fw).update(from: features.value + sample * fw, count: fw)
                         (y + row * tw).update(from: targets.value + sample * tw, count: tw)
                     }
                     let loss = model.accumulateGradient(
-                        parameters: parameters.pointer, samples: ShardSamples(inputs: x, targets: y, count: rows.count),
-                        gradient: gradients[s].pointer, workspace: workspace)
+                        parameters: target.parameters, samples: ShardSamples(inputs: x, targets: y, count: rows.count),
+                        gradient: gradient, workspace: workspace)
                     stats[s] = WorkerStats(count: rows.count, loss: loss)
                 }
                 for t in steps {
+                    // The replicated pair's buffer set and stats slots alternate by step parity.
+                    let set = (t - steps.lowerBound) % 2
+                    let statsBase = pair == nil ? 0 : 2 * set
                     // Across processes first (each takes a contiguous part), then across workers.
                     let whole = plan.batch(t)
                     let part = ShardPlan(batchSize: whole.count, workers: ranks).shard(rank)
@@ -199,27 +225,32 @@ extension Trainer {
                         mine = shards.shard(w)
                         for start in stride(from: mine.lowerBound, to: mine.upperBound, by: grain) {
                             let end = min(start + grain, mine.upperBound)
-                            accumulate(batch.lowerBound + start ..< batch.lowerBound + end, into: start / grain)
+                            accumulate(batch.lowerBound + start ..< batch.lowerBound + end, into: gradients[start / grain].pointer, slot: start / grain)
                         }
                     } else {
                         sourceCount = workers
                         mine = ShardPlan(batchSize: batch.count, workers: workers).shard(w)
-                        accumulate(batch.lowerBound + mine.lowerBound ..< batch.lowerBound + mine.upperBound, into: w)
+                        accumulate(batch.lowerBound + mine.lowerBound ..< batch.lowerBound + mine.upperBound,
+                                   into: pair?.gradient(worker: w, set: set) ?? gradients[w].pointer, slot: statsBase + w)
                     }
                     lap(&compute)
+                    if let pair {
+                        pair.fold(worker: w, set: set)
+                        lap(&reduce)
+                    }
                     context.barrier.arriveAndWait()
                     lap(&barrier)
 
                     var step = StepsReport()
                     for v in 0..<sourceCount {
-                        step.samples += stats[v].count
-                        step.lossSum += stats[v].loss.lossSum
-                        step.correct += stats[v].loss.correct
+                        step.samples += stats[statsBase + v].count
+                        step.lossSum += stats[statsBase + v].loss.lossSum
+                        step.correct += stats[statsBase + v].loss.correct
                     }
                     // The counts are needed after the second barrier, when the others may
                     // already be writing the next step's stats: keep them now.
                     if w == 0 {
-                        for v in 0..<sourceCount { sourceCounts[v] = stats[v].count }
+                        for v in 0..<sourceCount { sourceCounts[v] = stats[statsBase + v].count }
                     }
                     if let processSum {
                         // Hierarchical all-reduce: this process's sum, then across processes.
@@ -247,7 +278,9 @@ extension Trainer {
                     if !finite {
                         // Every worker sees the same sums, so all take the same branch and
                         // clear the partial sums they wrote.
-                        if let processSum {
+                        if let pair {
+                            pair.discard(worker: w, set: set)
+                        } else if let processSum {
                             let slice = allReduce.slices.slice(w)
                             (processSum.pointer + slice.lowerBound).update(repeating: 0, count: slice.count)
                         } else {
@@ -263,13 +296,17 @@ extension Trainer {
                         totals.report.skipped += 1
                     } else {
                         let taken = totals.report.steps
-                        if let processSum {
+                        if let pair {
+                            pair.reduce(worker: w, set: set, totalCount: step.samples) { range, mean in
+                                apply(target, range, mean, t, taken)
+                            }
+                        } else if let processSum {
                             allReduce.applyMean(worker: w, of: processSum.pointer, totalCount: step.samples) { range, mean in
-                                apply(range, mean, t, taken)
+                                apply(target, range, mean, t, taken)
                             }
                         } else {
                             allReduce.reduceScatter(worker: w, sourceCount: sourceCount, totalCount: step.samples) { range, mean in
-                                apply(range, mean, t, taken)
+                                apply(target, range, mean, t, taken)
                             }
                         }
                         totals.report.lossSum += step.lossSum
@@ -278,13 +315,22 @@ extension Trainer {
                         totals.report.steps += 1
                     }
                     lap(&reduce)
-                    // Nobody may overwrite its stats for the next step before all have read them.
-                    context.barrier.arriveAndWait()
-                    lap(&barrier)
+                    // Nobody may overwrite its stats for the next step, nor its parameter slice,
+                    // before all have read them. The replicated pair double-buffers its stats
+                    // and partial sums and keeps its own parameters: it needs no second barrier.
+                    if pair == nil {
+                        context.barrier.arriveAndWait()
+                        lap(&barrier)
+                    }
                     if w == 0 { stepEnds[t - steps.lowerBound + 1] = clock }
                     if w == 0 && finite && sourceCount >= 2 && processSum == nil {
-                        allReduce.noiseStatistics(sourceCount: sourceCount, into: &sourceNorms)
-                        let total = allReduce.totalNorm(sourceCount: sourceCount)
+                        let total: Double
+                        if let pair {
+                            total = pair.noiseStatistics(into: &sourceNorms)
+                        } else {
+                            allReduce.noiseStatistics(sourceCount: sourceCount, into: &sourceNorms)
+                            total = allReduce.totalNorm(sourceCount: sourceCount)
+                        }
                         if let e = GradientNoiseScale.estimate(sourceNorms: sourceNorms[..<sourceCount], counts: sourceCounts[..<sourceCount], totalNorm: total) {
                             noiseScale.add(gradientSquared: e.gradientSquared, trace: e.trace)
                         }

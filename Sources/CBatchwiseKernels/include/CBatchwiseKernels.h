@@ -34,6 +34,12 @@ int bw_kernels_set_level(int level);
 void bw_reduce_chunk(float *acc, float *const *sources, int64_t sourceCount, int64_t start, int64_t n,
                      float scale, double *norms, int64_t totalNormIndex);
 
+/// One source of `bw_reduce_chunk`: acc = g (first) or acc + g, times `scale` when `last`;
+/// clears g when `clear`; *norm = |g|² and, when `last`, *totalNorm = |acc + g|² (before the
+/// scale), with the lane pattern of `bw_reduce_chunk`.
+void bw_reduce_pass(float *acc, float *g, int64_t n, int first, int last, int clear, float scale,
+                    double *norm, double *totalNorm);
+
 /// SGD with momentum μ, Nesterov flag and weight decay λ over n elements (PyTorch's equations,
 /// dampening 0), each element computed with exactly these operations:
 ///   μ = 0:     p ← p − η·(g + λ·p)

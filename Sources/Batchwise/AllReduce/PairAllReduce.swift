@@ -1,0 +1,139 @@
+import CBatchwiseKernels
+
+/// How the workers combine their partial sums and update the parameters.
+public enum AllReduceStrategy: String, Sendable, CaseIterable, Codable {
+    /// `replicatedPair` where it applies and is faster (two workers, one source each, one
+    /// process, at most `PairAllReduce.parameterLimit` parameters), `reduceScatter` otherwise.
+    case automatic
+    /// Worker w sums slice w of every partial sum and updates that slice of the one parameter
+    /// vector; two barriers per step (`AllReduce`).
+    case reduceScatter = "reduce-scatter"
+    /// Two workers, each with its own copy of the parameters and optimizer state: each sums
+    /// the whole gradient and updates its own copy; one barrier per step (`PairAllReduce`).
+    case replicatedPair = "replicated-pair"
+}
+
+/// The all-reduce of two workers that each keep a replica of the parameters.
+///
+/// With the reduce-scatter, every step the parameter lines a worker updates are lines the
+/// other core read during its forward pass: each store must first invalidate the other's
+/// copy, and on small models that coherence traffic is most of the all-reduce (measured on
+/// the 64-128-10 MLP: writing the update to a private buffer instead cut the phase from 4.7
+/// to 2.1 µs). Here no parameter line ever crosses cores. Each worker
+///
+/// 1. after its backward pass, copies its own partial sum g_w into its accumulator
+///    (`fold`, before the barrier; nobody else needs g_w's lines after that but the other
+///    worker, who reads them once);
+/// 2. after the barrier, adds the other worker's partial sum, clearing it as it goes (the
+///    lines move to the reader, and back to their owner on its next backward pass), scales,
+///    and updates *its own* parameters and optimizer state over the whole vector (`reduce`).
+///
+/// The partial sums are double-buffered by step parity, so a worker can start the next
+/// step's backward pass while the other is still reading the last one: one barrier per step.
+/// Both workers add the same two floats per element (g_0 + g_1 = g_1 + g_0 exactly) and run the
+/// same update, so the replicas stay bit-identical, and bit-identical to `AllReduce` at two
+/// workers; the squared norms use the same 16-lane pattern and chunk grid, so the noise
+/// scale is the same too.
+final class PairAllReduce: @unchecked Sendable {
+    /// Above this many parameters the whole-vector update on each worker costs more than the
+    /// coherence traffic it saves (see Benchmarks/README.md, "replicated pair").
+    static let parameterLimit = 131_072
+
+    let parameterCount: Int
+    /// gradients[2 · set + w]: worker w's partial sum for steps of parity `set`.
+    let gradients: [FloatBuffer]
+    private let accumulators: [FloatBuffer]
+    /// Per worker, per chunk: |g_0|², |g_1|², |g_0 + g_1|².
+    private let norms: [UnsafeMutableBufferPointer<Double>]
+
+    /// `gradients` holds the four partial-sum buffers, each worker's two on its NUMA node.
+    init(gradients: [FloatBuffer], topology: Topology, numaNodes: [Int?]) {
+        precondition(gradients.count == 4 && numaNodes.count == 2)
+        parameterCount = gradients[0].count
+        self.gradients = gradients
+        accumulators = numaNodes.map { FloatBuffer(count: gradients[0].count, topology: topology, numaNode: $0) }
+        norms = (0..<2).map { _ in
+            let n = UnsafeMutableBufferPointer<Double>.allocate(capacity: 3 * AllReduce.chunkCount(gradients[0].count))
+            n.initialize(repeating: 0)
+            return n
+        }
+    }
+
+    deinit { norms.forEach { $0.deallocate() } }
+
+    /// Which strategy a trainer with this set-up runs.
+    static func resolve(_ strategy: AllReduceStrategy, workers: Int, sourcesPerWorker: Bool, processes: Int,
+                        parameterCount: Int) throws(ConfigurationError) -> AllReduceStrategy {
+        let fits = workers == 2 && sourcesPerWorker && processes == 1
+        switch strategy {
+        case .automatic:
+            return fits && parameterCount <= parameterLimit ? .replicatedPair : .reduceScatter
+        case .reduceScatter:
+            return .reduceScatter
+        case .replicatedPair:
+            guard fits else {
+                throw ConfigurationError("the replicated-pair all-reduce needs exactly 2 threads, one process and no --reproducible; use --all-reduce reduce-scatter or automatic")
+            }
+            return .replicatedPair
+        }
+    }
+
+    /// Worker w's partial sum for step parity `set`.
+    @inline(__always)
+    func gradient(worker: Int, set: Int) -> UnsafeMutablePointer<Float> { gradients[2 * set + worker].pointer }
+
+    /// Before the barrier: worker `worker`'s accumulator = its own partial sum, and its norms.
+    @inline(__always)
+    func fold(worker: Int, set: Int) {
+        let acc = accumulators[worker].pointer, g = gradient(worker: worker, set: set)
+        let norm = norms[worker].baseAddress!
+        forEachChunk { start, n in
+            bw_reduce_pass(acc + start, g + start, Int64(n), 1, 0, 0, 1, norm + 3 * (start / AllReduce.chunk) + worker, nil)
+        }
+    }
+
+    /// After the barrier: adds the other worker's partial sum (clearing it), divides by
+    /// `totalCount`, and calls `apply(range, mean)` chunk by chunk over the whole vector.
+    @inline(__always)
+    func reduce(worker: Int, set: Int, totalCount: Int,
+                apply: (_ range: Range<Int>, _ mean: UnsafePointer<Float>) -> Void) {
+        let acc = accumulators[worker].pointer, other = 1 - worker, g = gradient(worker: other, set: set)
+        let norm = norms[worker].baseAddress!
+        let scale = 1 / Float(max(totalCount, 1))
+        forEachChunk { start, n in
+            let c = 3 * (start / AllReduce.chunk)
+            bw_reduce_pass(acc + start, g + start, Int64(n), 0, 1, 1, scale, norm + c + other, norm + c + 2)
+            apply(start..<(start + n), acc + start)
+        }
+    }
+
+    /// A step that takes no update: worker `worker` clears its own partial sum (nobody reads it).
+    func discard(worker: Int, set: Int) {
+        gradient(worker: worker, set: set).update(repeating: 0, count: parameterCount)
+    }
+
+    @inline(__always)
+    private func forEachChunk(_ body: (_ start: Int, _ count: Int) -> Void) {
+        var start = 0
+        while start < parameterCount {
+            let n = min(AllReduce.chunk, parameterCount - start)
+            body(start, n)
+            start += n
+        }
+    }
+
+    /// |g_0|², |g_1|² (into `perSource`) and |g_0 + g_1|², each summed over chunks in chunk
+    /// order, for the last step worker 0 reduced. Read by worker 0 only.
+    func noiseStatistics(into perSource: inout [Double]) -> Double {
+        let norm = norms[0]
+        perSource[0] = 0
+        perSource[1] = 0
+        var total = 0.0
+        for c in 0..<AllReduce.chunkCount(parameterCount) {
+            perSource[0] += norm[3 * c]
+            perSource[1] += norm[3 * c + 1]
+            total += norm[3 * c + 2]
+        }
+        return total
+    }
+}
