@@ -28,9 +28,15 @@ public struct ScalingBenchmark: Sendable {
     /// The all-reduce the trainers are asked for (`automatic` picks per thread count).
     public let allReduce: AllReduceStrategy
 
-    /// Batches in the synthetic data set: enough for every step up to this many, after which
-    /// steps go round the same batches again (in a new shuffle each epoch).
-    static let distinctBatches = 8
+    /// Batches in the synthetic data set (one epoch, one job on the workers): enough for every
+    /// step up to as many as fit in about 4 MB of features, at least 8 and at most 256, after
+    /// which steps go round the same batches again (in a new shuffle each epoch). Small models
+    /// thus run epochs of 256 steps, as training on a real data set would, and the cost of
+    /// handing each job to the workers is not counted against every 8th step; the large one
+    /// keeps its resident memory down with 8.
+    static func distinctBatches(batchSize: Int, features: Int) -> Int {
+        min(256, max(8, 4_000_000 / max(1, batchSize * features * MemoryLayout<Float>.stride)))
+    }
 
     /// - Throws: `ConfigurationError` naming the flag: a width out of range, a batch size,
     ///   thread count or timed-step count below 1, negative warm-up steps, a non-positive
@@ -106,7 +112,8 @@ public struct ScalingBenchmark: Sendable {
         let date = ISO8601DateFormatter().string(from: Date())
         let plans = try plans(on: topology)
         let model = try MLP(widths: widths)
-        let data = Dataset.synthetic(samples: batchSize * min(warmupSteps + timedSteps, Self.distinctBatches),
+        let batches = Self.distinctBatches(batchSize: batchSize, features: widths[0])
+        let data = Dataset.synthetic(samples: batchSize * min(warmupSteps + timedSteps, batches),
                                      features: widths[0], classes: widths[widths.count - 1], seed: seed)
         var rates: [Int: SgemmRate] = [:]
         var measurements: [ScalingMeasurement] = []
