@@ -26,7 +26,7 @@ let benchmarks: @Sendable () -> Void = {
 
     for exponent in 4...7 {
         for workers in [1, 2] {
-            let runner = TrafficRunner(parameters: Int(pow10(exponent)), workers: workers)
+            let runner = TrafficRunner(parameters: Int(pow10(exponent)), workers: workers, strategy: .reduceScatter)
             let threads = "\(workers) thread\(workers == 1 ? "" : "s")"
             Benchmark(
                 "All-reduce + SGD momentum update, P=10^\(exponent), \(threads)",
@@ -53,6 +53,22 @@ let benchmarks: @Sendable () -> Void = {
                 teardown: { runner.tearDown() }
             )
         }
+    }
+    // The replicated pair (2 workers, each updating its own copy), where `automatic` picks it.
+    for exponent in 4...5 {
+        let runner = TrafficRunner(parameters: Int(pow10(exponent)), workers: 2, strategy: .replicatedPair)
+        Benchmark(
+            "All-reduce + SGD momentum update, replicated pair, P=10^\(exponent), 2 threads",
+            configuration: .init(timeUnits: .milliseconds, maxDuration: .seconds(3), maxIterations: 100),
+            closure: { benchmark in
+                for _ in benchmark.scaledIterations {
+                    let seconds = try runner.trainSteps()
+                    runner.report(to: benchmark, seconds: seconds, repeats: runner.repeats, bytesPerRepeat: runner.allReduceBytesPerStep)
+                }
+            },
+            setup: { try runner.setUpTrainer() },
+            teardown: { runner.tearDown() }
+        )
     }
 }
 
@@ -91,6 +107,7 @@ final class TrafficRunner: @unchecked Sendable {
 
     let parameters: Int
     let workers: Int
+    let strategy: AllReduceStrategy
     let repeats: Int
     let copyRepeats: Int
     private var trainer: Trainer<NullGradientModel>?
@@ -101,14 +118,16 @@ final class TrafficRunner: @unchecked Sendable {
     private var source: UnsafeMutableRawPointer?
     private var destination: UnsafeMutableRawPointer?
 
-    init(parameters: Int, workers: Int) {
+    init(parameters: Int, workers: Int, strategy: AllReduceStrategy) {
         self.parameters = parameters
         self.workers = workers
+        self.strategy = strategy
         repeats = max(10, 100_000_000 / parameters)
         copyRepeats = max(100, 1_000_000_000 / parameters)
     }
 
-    /// (2W + 4) × 4 × P: see the file's comment.
+    /// (2W + 4) × 4 × P: see the file's comment. The replicated pair is charged the same bytes
+    /// (those of the reduce-scatter it replaces), so the two compare as steps per second.
     var allReduceBytesPerStep: Double { Double((2 * workers + 4) * 4 * parameters) }
     /// Read + write of 4 × P bytes.
     var copyBytes: Double { Double(2 * 4 * parameters) }
@@ -123,7 +142,7 @@ final class TrafficRunner: @unchecked Sendable {
         plan = EpochPlan(epoch: 0, order: (0..<samples).map { Int32($0) }, batchSize: workers, steps: repeats)
         learningRates = [Float](repeating: 0.01, count: repeats)
         trainer = try Trainer(model: NullGradientModel(parameterCount: parameters), optimizer: try SGD(momentum: 0.9),
-                              topology: topology, plan: placement, maxBatchSize: workers, seed: 1)
+                              topology: topology, plan: placement, maxBatchSize: workers, seed: 1, allReduce: strategy)
     }
 
     func setUpCopy() throws {
