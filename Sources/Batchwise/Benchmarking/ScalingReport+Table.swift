@@ -5,7 +5,7 @@ extension ScalingReport {
     /// sgemm rates the peak shares are taken against, with the shapes they were measured on.
     public func table() -> String {
         var lines = header()
-        let columns: [(title: String, cell: (ScalingRow) -> String)] = [
+        let table = TextTable<ScalingRow>(columns: [
             ("threads", { String($0.threads) }),
             ("samples/s", { Self.grouped($0.samplesPerSecond) }),
             ("step median", { Self.duration($0.stepSecondsMedian) }),
@@ -20,15 +20,9 @@ extension ScalingReport {
             ("all-reduce", { Self.percent($0.allreduceShare) }),
             ("other", { Self.percent($0.otherShare) }),
             ("peak RSS", { Self.mebibytes($0.peakRSSBytes) + ($0.peakRSSCumulative ? "*" : "") }),
-        ]
-        let cells = rows.map { row in columns.map { $0.cell(row) } }
-        let widths = columns.indices.map { c in max(columns[c].title.count, cells.map { $0[c].count }.max() ?? 0) }
-        func line(_ texts: [String]) -> String {
-            zip(texts, widths).map { String(repeating: " ", count: $1 - $0.count) + $0 }.joined(separator: "  ")
-        }
+        ])
         lines.append("")
-        lines.append(line(columns.map(\.title)))
-        lines += cells.map(line)
+        lines += table.lines(rows)
         lines.append("")
         lines += notes()
         return lines.joined(separator: "\n") + "\n"

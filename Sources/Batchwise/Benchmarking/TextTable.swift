@@ -1,7 +1,7 @@
 /// A table of text for a terminal: a title row, then one row per item, every column
 /// right-aligned to its widest cell and columns two spaces apart.
 ///
-/// ``BatchSizeReport`` prints with it; ``ScalingReport``'s table lays out its rows the same way.
+/// ``BatchSizeReport`` and ``ScalingReport`` print with it.
 struct TextTable<Row> {
     /// Each column's title and how to write its cell for a row.
     var columns: [(title: String, cell: (Row) -> String)]
