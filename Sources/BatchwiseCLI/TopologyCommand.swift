@@ -11,6 +11,7 @@ struct TopologyCommand: ParsableCommand {
     func run() throws {
         let topology = try Topology()
         print("machine: \(topology.packageCount) package(s), \(topology.numaNodeCount) NUMA node(s), \(topology.coreCount) core(s), \(topology.processingUnitCount) PU(s) available")
+        print("vector kernels: \(VectorKernels.level) (all-reduce and optimizer loops); BLAS: \(Gemm.backendName)")
         print("  PU  core  package  NUMA  SMT")
         for pu in topology.processingUnits {
             print(pad(pu.osIndex, 4) + pad(pu.core, 6) + pad(pu.package, 9) + pad(pu.numaNode, 6) + pad(pu.smtRank, 5))

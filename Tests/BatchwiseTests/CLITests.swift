@@ -1,3 +1,5 @@
+import CBatchwiseKernels
+@testable import Batchwise
 import Foundation
 import Testing
 
@@ -199,6 +201,8 @@ import Testing
         let table = try #require(lines.firstIndex { $0.trimmingCharacters(in: .whitespaces).hasPrefix("PU  core") })
         let planIndex = try #require(lines.firstIndex { $0.hasPrefix("plan: ") })
         #expect(planIndex - table - 1 == Int(puCount), "one row per PU:\n\(run.stdout)")
+        // The child process picks the same vector-kernel level as this one (same CPU).
+        #expect(lines.contains { $0.hasPrefix("vector kernels: \(VectorKernels.name(bw_kernels_best_level())) ") })
         let workers = try #require(lines[planIndex].firstMatch(of: /plan: (\d+) worker\(s\)/)).1
         let workerRows = lines[(planIndex + 2)...].filter { !$0.isEmpty }
         #expect(lines.count > planIndex + 1 && lines[planIndex + 1].contains("worker"))

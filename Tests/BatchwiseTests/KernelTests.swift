@@ -35,6 +35,7 @@ import Testing
         #expect(bw_kernels_level() >= 0 && bw_kernels_level() <= bw_kernels_best_level())
         #expect(bw_kernels_set_level(-1) == -1)
         #expect(bw_kernels_set_level(bw_kernels_best_level() + 1) == -1)
+        #expect(levels.map(VectorKernels.name) == Array(["baseline", "AVX2", "AVX-512"].prefix(levels.count)))
     }
 
     @Test(arguments: [1, 2, 3, 5])
