@@ -8,11 +8,18 @@
 #pragma clang fp contract(off)
 #pragma STDC FP_CONTRACT OFF
 
+#ifdef __FAST_MATH__
+#error "CBatchwiseKernels must not be built with -ffast-math: its results are defined bit for bit"
+#endif
+
 // 16 lanes at every level: one zmm register, two ymm or four xmm. The lane pattern of the
 // squared sums is therefore the same whatever the instruction set.
 typedef float v16 __attribute__((vector_size(64)));
 
 #define INLINE static inline __attribute__((always_inline))
+
+/// x in all 16 lanes. Not `zero + x`, which would turn −0 into +0.
+#define SPLAT(x) ((v16){x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x})
 
 // Macros, not functions: a 64-byte vector passed by value would have a different ABI at each
 // level (clang warns even when the call is inlined away).
@@ -36,7 +43,7 @@ INLINE void reduce_pass(float *acc, float *g, int64_t n, int first, int last, in
                         double *norm, double *totalNorm) {
     const int64_t vectorEnd = n - n % 16;
     const v16 zero = {0};
-    const v16 scales = zero + scale;
+    const v16 scales = SPLAT(scale);
     v16 squares = zero, totals = zero;
     for (int64_t k = 0; k < vectorEnd; k += 16) {
         v16 x = LOAD16(g + k);
@@ -78,8 +85,7 @@ INLINE void reduce_body(float *acc, float *const *sources, int64_t sourceCount, 
 /// 0: plain SGD, 1: momentum, 2: Nesterov.
 INLINE void sgd_body(float *p, const float *g, float *v, int64_t n, float lr, float mu, float wd, int kind) {
     const int64_t vectorEnd = n - n % 16;
-    const v16 zero = {0};
-    const v16 lrs = zero + lr, mus = zero + mu, wds = zero + wd;
+    const v16 lrs = SPLAT(lr), mus = SPLAT(mu), wds = SPLAT(wd);
     int64_t k = 0;
     for (; k < vectorEnd; k += 16) {
         v16 pk = LOAD16(p + k), gk = LOAD16(g + k);
@@ -105,7 +111,7 @@ INLINE void sgd_body(float *p, const float *g, float *v, int64_t n, float lr, fl
 }
 
 INLINE void sgd_dispatch(float *p, const float *g, float *v, int64_t n, float lr, float mu, float wd, int nesterov) {
-    if (mu == 0) sgd_body(p, g, v, n, lr, mu, wd, 0);
+    if (mu == 0 || v == 0) sgd_body(p, g, v, n, lr, mu, wd, 0);
     else if (nesterov) sgd_body(p, g, v, n, lr, mu, wd, 2);
     else sgd_body(p, g, v, n, lr, mu, wd, 1);
 }
@@ -113,10 +119,9 @@ INLINE void sgd_dispatch(float *p, const float *g, float *v, int64_t n, float lr
 INLINE void adam_body(float *p, const float *g, float *m, float *v, int64_t n, float b1, float b2, float eps,
                       float lr, float c1, float c2, float l2, float shrink) {
     const int64_t vectorEnd = n - n % 16;
-    const v16 zero = {0};
-    const v16 b1s = zero + b1, b2s = zero + b2, eb1 = zero + (1 - b1), eb2 = zero + (1 - b2);
-    const v16 epss = zero + eps, lrs = zero + lr, c1s = zero + c1, c2s = zero + c2;
-    const v16 l2s = zero + l2, shrinks = zero + shrink;
+    const v16 b1s = SPLAT(b1), b2s = SPLAT(b2), eb1 = SPLAT(1 - b1), eb2 = SPLAT(1 - b2);
+    const v16 epss = SPLAT(eps), lrs = SPLAT(lr), c1s = SPLAT(c1), c2s = SPLAT(c2);
+    const v16 l2s = SPLAT(l2), shrinks = SPLAT(shrink);
     int64_t k = 0;
     for (; k < vectorEnd; k += 16) {
         v16 pk = LOAD16(p + k);

@@ -20,8 +20,13 @@ import Testing
         return try body()
     }
 
+    /// Values in [−2, 2), with every 7th one a special case: ±0, subnormals or a large value.
     func random(_ n: Int, _ rng: inout RandomStream) -> [Float] {
-        (0..<n).map { _ in rng.nextUnitFloat() * 4 - 2 }
+        let special: [Float] = [-0.0, 0.0, 1e-40, -3e-39, 1e15, -7e14]
+        return (0..<n).map { k in
+            let x = rng.nextUnitFloat() * 4 - 2
+            return k % 7 == 3 ? special[(k / 7) % special.count] : x
+        }
     }
 
     /// The documented lane pattern: element k into lane k mod 16, lanes added in lane order.
@@ -53,15 +58,19 @@ import Testing
             for level in levels {
                 withLevel(level) {
                     var buffers = inputs
-                    var acc = [Float](repeating: .nan, count: n)
+                    // acc one float off any vector alignment.
+                    var accBuffer = [Float](repeating: .nan, count: n + 1)
                     var norms = [Double](repeating: .nan, count: sourceCount + 1)
                     buffers.withUnsafeMutableBufferPointer { bufs in
                         var pointers = (0..<sourceCount).map { s -> UnsafeMutablePointer<Float>? in
                             bufs[s].withUnsafeMutableBufferPointer { $0.baseAddress! }
                         }
-                        bw_reduce_chunk(&acc, &pointers, Int64(sourceCount), Int64(offset), Int64(n), scale,
-                                        &norms, Int64(sourceCount))
+                        accBuffer.withUnsafeMutableBufferPointer { a in
+                            bw_reduce_chunk(a.baseAddress! + 1, &pointers, Int64(sourceCount), Int64(offset), Int64(n), scale,
+                                            &norms, Int64(sourceCount))
+                        }
                     }
+                    let acc = Array(accBuffer.dropFirst())
                     #expect(acc.map(\.bitPattern) == expected.map(\.bitPattern), "level \(level), n \(n)")
                     #expect(norms == expectedNorms, "level \(level), n \(n)")
                     for s in 0..<sourceCount {
@@ -73,11 +82,10 @@ import Testing
         }
     }
 
-    @Test(arguments: [(Float(0), false, Float(0)), (0, false, 0.01), (0.9, false, 0), (0.9, true, 0.001)])
+    @Test(arguments: [(Float(0), false, Float(0)), (0, false, 0.01), (0.9, false, 0), (0.9, true, 0.001), (0.5, false, -0.0)])
     func sgdIsThePlainEquationsAtEveryLevel(momentum mu: Float, nesterov: Bool, weightDecay wd: Float) {
         var rng = RandomStream(seed: 7, purpose: .synthetic)
-        let lr: Float = 0.05
-        for n in Self.lengths {
+        for (lr, n) in [Float(0.05), -0.0].flatMap({ lr in Self.lengths.map { (lr, $0) } }) {
             let p0 = random(n, &rng), g = random(n, &rng), v0 = random(n, &rng)
             var p = p0, v = v0
             for k in 0..<n {
@@ -96,6 +104,51 @@ import Testing
                     bw_sgd_update(&pk, g, &vk, Int64(n), lr, mu, wd, nesterov ? 1 : 0)
                     #expect(pk.map(\.bitPattern) == p.map(\.bitPattern), "level \(level), n \(n)")
                     #expect(vk.map(\.bitPattern) == v.map(\.bitPattern), "level \(level), n \(n)")
+                }
+            }
+        }
+    }
+
+    @Test func sgdWithoutStateRunsThePlainRule() {
+        // No momentum buffer: the plain rule, whatever μ says (never a write through NULL).
+        var rng = RandomStream(seed: 8, purpose: .synthetic)
+        let p0 = random(33, &rng), g = random(33, &rng)
+        var expected = p0
+        for k in expected.indices { expected[k] -= 0.1 * (g[k] + 0 * expected[k]) }
+        for level in levels {
+            withLevel(level) {
+                var p = p0
+                bw_sgd_update(&p, g, nil, 33, 0.1, 0.9, 0, 0)
+                #expect(p.map(\.bitPattern) == expected.map(\.bitPattern), "level \(level)")
+            }
+        }
+    }
+
+    @Test func reducePassFlagsDoWhatTheySay() {
+        var rng = RandomStream(seed: 9, purpose: .synthetic)
+        for level in levels {
+            withLevel(level) {
+                for n in Self.lengths {
+                    let g0 = random(n, &rng), a0 = random(n, &rng)
+                    // first && last, no clear: acc = g · scale, g kept, |g|² twice.
+                    var acc = a0, g = g0, norm = Double.nan, total = Double.nan
+                    bw_reduce_pass(&acc, &g, Int64(n), 1, 1, 0, 0.5, &norm, &total)
+                    #expect(acc.map(\.bitPattern) == g0.map { ($0 * 0.5).bitPattern })
+                    #expect(g.map(\.bitPattern) == g0.map(\.bitPattern), "clear = 0 leaves the source")
+                    #expect(norm == laneSquares(g0) && total == norm)
+                    // neither first nor last, clearing, no total: acc += g, no scale.
+                    acc = a0
+                    var untouched = -1.0
+                    bw_reduce_pass(&acc, &g, Int64(n), 0, 0, 1, 0.5, &norm, &untouched)
+                    #expect(acc.map(\.bitPattern) == zip(a0, g0).map { ($0 + $1).bitPattern })
+                    #expect(g.allSatisfy { $0 == 0 } && norm == laneSquares(g0) && untouched == -1)
+                    // last without first: (acc + g) · scale, total over the sum before the scale.
+                    acc = a0
+                    g = g0
+                    bw_reduce_pass(&acc, &g, Int64(n), 0, 1, 1, 0.25, &norm, &total)
+                    let sum = zip(a0, g0).map { $0 + $1 }
+                    #expect(acc.map(\.bitPattern) == sum.map { ($0 * 0.25).bitPattern })
+                    #expect(total == laneSquares(sum))
                 }
             }
         }

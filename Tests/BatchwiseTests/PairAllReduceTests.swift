@@ -42,7 +42,7 @@ import Testing
         let optimizers: [any Optimizer] = [try SGD(momentum: 0.9, nesterov: true, weightDecay: 0.001), try Adam(), try Adam(weightDecay: 0.01, decoupledWeightDecay: true)]
         let model = try MLP(widths: [10, 40, 30, 3], activation: .relu, loss: .crossEntropy)
         let data = Fixture.data(for: model, samples: 50)
-        let (scatter, _) = try train(model, optimizers[optimizerIndex], .reduceScatter, data: data)
+        let (scatter, scatterTrainer) = try train(model, optimizers[optimizerIndex], .reduceScatter, data: data)
         let (pair, trainer) = try train(model, optimizers[optimizerIndex], .replicatedPair, data: data)
         #expect(trainer.strategy == .replicatedPair)
         #expect(pair == scatter)
@@ -50,16 +50,49 @@ import Testing
         // Worker 1's replica is the same bits as the trainer's own copy.
         #expect(trainer.workerParameters[1].array.map(\.bitPattern) == pair.weights)
         #expect(trainer.workerState[1].array.map(\.bitPattern) == pair.state)
+        // averagedGradient on a pair trainer takes the reduce-scatter path: same bits too.
+        let indices = (0..<21).map { Int32($0 * 2) }
+        let g = try trainer.averagedGradient(of: data, indices: indices)
+        let h = try scatterTrainer.averagedGradient(of: data, indices: indices)
+        #expect(g.gradient.map(\.bitPattern) == h.gradient.map(\.bitPattern) && g.meanLoss == h.meanLoss)
     }
 
-    @Test func pairSkipsNonFiniteBatchesLikeTheReduceScatter() throws {
+    @Test func pairSkipsAndStopsOnNonFiniteBatchesLikeTheReduceScatter() throws {
+        // Two samples with a NaN feature: the batches holding them are skipped (or stop the
+        // job), the others are taken, so skipped and taken steps alternate within jobs.
         let model = try MLP(widths: [8, 16, 2], activation: .relu, loss: .mse)
-        let data = Fixture.data(for: model, samples: 50)
-        let optimizer = try SGD(momentum: 0.9)
-        let (scatter, _) = try train(model, optimizer, .reduceScatter, data: data, learningRate: 50)
-        let (pair, _) = try train(model, optimizer, .replicatedPair, data: data, learningRate: 50)
-        #expect(scatter.skipped > 0, "the learning rate is meant to blow up")
-        #expect(pair == scatter)
+        let clean = Fixture.data(for: model, samples: 50)
+        var features = clean.features
+        for sample in [5, 37] { features[sample * 8 + 3] = .nan }
+        let poisoned = Dataset(name: "poisoned", features: features, targets: clean.targets, featureWidth: 8, targetWidth: 2, classCount: nil)
+        let scheduler = try EpochScheduler(sampleCount: 50, seed: 3, batchSizes: try BatchSizeSchedule(constant: 8))
+        func run(_ strategy: AllReduceStrategy) throws -> (weights: [UInt32], state: [UInt32], skipped: [Int], losses: [Double]) {
+            let t = try Self.trainer(model, optimizer: try SGD(momentum: 0.9), strategy: strategy)
+            var skipped: [Int] = [], losses: [Double] = []
+            for epoch in 0..<3 {
+                let plan = scheduler.plan(epoch: epoch)
+                let r = try t.trainSteps(plan, on: poisoned, steps: 0..<plan.steps,
+                                         learningRates: Array(repeating: 0.05, count: plan.steps), onNonFinite: .skip)
+                skipped.append(r.skipped)
+                losses.append(r.lossSum)
+            }
+            // Stop: the first poisoned batch ends the job with an error; a clean job follows.
+            let plan = scheduler.plan(epoch: 3)
+            #expect(throws: TrainingError.self) {
+                try t.trainSteps(plan, on: poisoned, steps: 0..<plan.steps, learningRates: Array(repeating: 0.05, count: plan.steps))
+            }
+            let r = try t.trainSteps(plan, on: clean, steps: 0..<plan.steps, learningRates: Array(repeating: 0.05, count: plan.steps))
+            losses.append(r.lossSum)
+            return (t.parameters.array.map(\.bitPattern), t.optimizerState.array.map(\.bitPattern), skipped, losses)
+        }
+        let scatter = try run(.reduceScatter)
+        let pair = try run(.replicatedPair)
+        let steps = scheduler.plan(epoch: 0).steps
+        #expect(scatter.skipped.allSatisfy { $0 >= 1 && $0 < steps - 1 }, "skipped per epoch: \(scatter.skipped) of \(steps)")
+        #expect(pair.skipped == scatter.skipped)
+        #expect(pair.losses == scatter.losses)
+        #expect(pair.weights == scatter.weights)
+        #expect(pair.state == scatter.state)
     }
 
     @Test func pairFollowsParametersSetBetweenJobs() throws {
@@ -73,8 +106,10 @@ import Testing
         let fresh = (0..<model.parameterCount).map { Float($0 % 7) * 0.01 - 0.03 }
         try a.setParameters(fresh)
         try b.setParameters(fresh)
-        // b has no momentum yet, a has: give a's state to b so only the replica refresh differs.
-        b.optimizerState.assign(a.optimizerState.array)
+        // New momentum too: worker 1 must take both from the trainer at the next job.
+        let momentum = (0..<model.parameterCount).map { Float($0 % 5) * 0.02 - 0.04 }
+        a.optimizerState.assign(momentum)
+        b.optimizerState.assign(momentum)
         _ = try a.trainEpoch(on: data, epoch: 1, batchSize: 8, learningRate: 0.1, seed: 1)
         _ = try b.trainEpoch(on: data, epoch: 1, batchSize: 8, learningRate: 0.1, seed: 1)
         #expect(a.parameters.array.map(\.bitPattern) == b.parameters.array.map(\.bitPattern))

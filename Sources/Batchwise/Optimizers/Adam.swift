@@ -11,12 +11,12 @@ import Foundation
 ///
 /// State: two slots per parameter, m then v.
 public struct Adam: Optimizer, Equatable, Codable {
-    public var beta1: Float
-    public var beta2: Float
-    public var epsilon: Float
-    public var weightDecay: Float
+    public let beta1: Float
+    public let beta2: Float
+    public let epsilon: Float
+    public let weightDecay: Float
     /// true for AdamW.
-    public var decoupledWeightDecay: Bool
+    public let decoupledWeightDecay: Bool
 
     public init(beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0,
                 decoupledWeightDecay: Bool = false) throws(ConfigurationError) {
@@ -32,6 +32,16 @@ public struct Adam: Optimizer, Equatable, Codable {
         self.epsilon = epsilon
         self.weightDecay = weightDecay
         self.decoupledWeightDecay = decoupledWeightDecay
+    }
+
+    enum CodingKeys: String, CodingKey { case beta1, beta2, epsilon, weightDecay, decoupledWeightDecay }
+
+    /// Decodes through the checking initialiser: a stored optimizer is held to the same rules.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(beta1: c.decode(Float.self, forKey: .beta1), beta2: c.decode(Float.self, forKey: .beta2),
+                      epsilon: c.decode(Float.self, forKey: .epsilon), weightDecay: c.decode(Float.self, forKey: .weightDecay),
+                      decoupledWeightDecay: c.decode(Bool.self, forKey: .decoupledWeightDecay))
     }
 
     public var stateSlots: Int { 2 }

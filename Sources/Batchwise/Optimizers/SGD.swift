@@ -8,9 +8,9 @@ import CBatchwiseKernels
 ///     d ← g + μ·v if Nesterov, else v
 ///     θ ← θ − η·d
 public struct SGD: Optimizer, Equatable, Codable {
-    public var momentum: Float
-    public var nesterov: Bool
-    public var weightDecay: Float
+    public let momentum: Float
+    public let nesterov: Bool
+    public let weightDecay: Float
 
     public init(momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) throws(ConfigurationError) {
         guard momentum.isFinite, momentum >= 0, momentum < 1 else {
@@ -25,6 +25,15 @@ public struct SGD: Optimizer, Equatable, Codable {
         self.momentum = momentum
         self.nesterov = nesterov
         self.weightDecay = weightDecay
+    }
+
+    enum CodingKeys: String, CodingKey { case momentum, nesterov, weightDecay }
+
+    /// Decodes through the checking initialiser: a stored optimizer is held to the same rules.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(momentum: c.decode(Float.self, forKey: .momentum), nesterov: c.decode(Bool.self, forKey: .nesterov),
+                      weightDecay: c.decode(Float.self, forKey: .weightDecay))
     }
 
     public var stateSlots: Int { momentum > 0 ? 1 : 0 }

@@ -6,8 +6,11 @@
 /// The fused all-reduce's inner loops, written once and compiled for three instruction sets
 /// (baseline x86-64 or the host's default, AVX2, AVX-512F), picked at run time from what the
 /// CPU supports. The Swift code is built for the baseline, so without these the hot loops run
-/// on 128-bit vectors. No FMA contraction anywhere: every level gives the same bits, and the
-/// same bits as the plain Swift expressions they replace.
+/// on 128-bit vectors. No FMA contraction anywhere (and the file refuses -ffast-math): every
+/// level gives the same bits as the plain element-by-element equations documented below. The
+/// squared norms follow their own documented lane pattern (not the order of the Swift loop
+/// they replaced, so noise-scale figures differ from earlier versions in the last bits);
+/// a NaN's sign bit may differ between levels.
 
 /// Instruction-set levels. `bw_kernels_level()` is the one in use.
 enum {
@@ -27,9 +30,10 @@ int bw_kernels_best_level(void);
 int bw_kernels_set_level(int level);
 
 /// acc[k] = (Σ_{s<S} sources[s][start + k]) · scale for k < n, adding in source order; clears
-/// those source elements; norms[s] = Σ_k sources[s][start + k]² for s < S and norms[stride_last]
-/// = Σ_k (Σ_s sources[s][start + k])², each squared sum taken over 16 lanes (element k into
-/// lane k mod 16) and the lanes then added in lane order, the same at every level.
+/// those source elements; norms[s] = Σ_k sources[s][start + k]² for s < S and
+/// norms[totalNormIndex] = Σ_k (Σ_s sources[s][start + k])², each squared sum taken in floats
+/// over 16 lanes (element k into lane k mod 16), the lanes then added in lane order in double,
+/// the same at every level.
 /// `sourceCount` ≥ 1.
 void bw_reduce_chunk(float *acc, float *const *sources, int64_t sourceCount, int64_t start, int64_t n,
                      float scale, double *norms, int64_t totalNormIndex);
@@ -45,7 +49,7 @@ void bw_reduce_pass(float *acc, float *g, int64_t n, int first, int last, int cl
 ///   μ = 0:     p ← p − η·(g + λ·p)
 ///   momentum:  v ← μ·v + (g + λ·p);  p ← p − η·v
 ///   Nesterov:  d ← g + λ·p;  v ← μ·v + d;  p ← p − η·(d + μ·v)
-/// `v` may be NULL when μ = 0.
+/// With `v` NULL the plain rule runs whatever μ is (there is no momentum to keep).
 void bw_sgd_update(float *p, const float *g, float *v, int64_t n, float lr, float mu, float wd, int nesterov);
 
 /// Adam/AdamW over n elements, each element computed with exactly these operations
