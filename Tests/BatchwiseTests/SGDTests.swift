@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Batchwise
 
@@ -35,6 +36,15 @@ import Testing
     @Test func weightDecay() throws {
         // g' = g + 0.5·θ = (1.5, 1, 3.25); θ = θ − 0.1·g'.
         #expect(close(steps(try SGD(weightDecay: 0.5), [[1, 2, 3]]), [0.85, -2.1, 0.175]))
+    }
+
+    @Test func decodingHoldsStoredSettingsToTheSameRules() throws {
+        let good = try JSONEncoder().encode(try SGD(momentum: 0.9, nesterov: true, weightDecay: 0.01))
+        #expect(try JSONDecoder().decode(SGD.self, from: good) == (try SGD(momentum: 0.9, nesterov: true, weightDecay: 0.01)))
+        let bad = Data(#"{"momentum": -0.5, "nesterov": false, "weightDecay": 0}"#.utf8)
+        #expect(throws: ConfigurationError.self) { try JSONDecoder().decode(SGD.self, from: bad) }
+        let badAdam = Data(#"{"beta1": 1.5, "beta2": 0.999, "epsilon": 1e-8, "weightDecay": 0, "decoupledWeightDecay": false}"#.utf8)
+        #expect(throws: ConfigurationError.self) { try JSONDecoder().decode(Adam.self, from: badAdam) }
     }
 
     @Test func badSettingsAreErrors() {
