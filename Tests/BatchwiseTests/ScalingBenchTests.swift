@@ -158,6 +158,16 @@ import Testing
         #expect(try JSONDecoder().decode([ScalingRow].self, from: Data(report.json().utf8)) == report.rows)
     }
 
+    @Test func theSVGAndTableSayWhichAllReduceRan() throws {
+        var pair = Self.measurement(2, [0.06, 0.05])
+        pair.allReduce = .replicatedPair
+        let mixed = try ScalingReport(setup: Self.setup(), measurements: [Self.measurement(1, [0.1, 0.1]), pair])
+        #expect(mixed.rows.map(\.allReduce) == ["reduce-scatter", "replicated-pair"])
+        #expect(ScalingPlot(report: mixed).svg().contains("all-reduce pair at 2 threads"))
+        #expect(mixed.table().contains("all-reduce: 1→reduce-scatter  2→replicated-pair"))
+        #expect(ScalingPlot(report: try Self.report()).svg().contains("all-reduce reduce-scatter"))
+    }
+
     @Test func theSVGHasBothPanelsWithMeasuredAndIdealSeries() throws {
         let svg = try FeedbackTests.Elements(ScalingPlot(report: try Self.report()).svg())
         #expect(svg.all.first?.name == "svg")

@@ -44,7 +44,11 @@ public struct ScalingPlot: SVGFigure, Sendable {
         out.text("Scaling of one training step: \(setup.modelName), batch \(setup.batchSize)", x: 24, y: 32, size: 18,
                  attributes: #"font-weight="bold" fill="\#(Style.ink)""#)
         let day = setup.date.prefix(10)
-        out.text("median of \(setup.timedSteps) steps · placement \(setup.placement) · \(setup.machine) · \(Self.shortBLAS(setup.blas)) · \(day)",
+        let pairs = rows.filter { $0.allReduce == AllReduceStrategy.replicatedPair.rawValue }.map { String($0.threads) }
+        // Short: the subtitle is one line. "pair" is the replicated pair, the rest reduce-scatter.
+        let allReduce = pairs.isEmpty ? "reduce-scatter" : pairs.count == rows.count ? "replicated pair"
+            : "pair at \(pairs.joined(separator: ",")) threads"
+        out.text("median of \(setup.timedSteps) steps · placement \(setup.placement) · all-reduce \(allReduce) · \(setup.machine) · \(Self.shortBLAS(setup.blas)) · \(day)",
                  x: 24, y: 54, size: 12, attributes: #"fill="\#(Style.muted)""#)
         drawLegend(into: &out)
         let panels = [
