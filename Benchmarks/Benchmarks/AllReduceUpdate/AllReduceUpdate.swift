@@ -28,18 +28,7 @@ let benchmarks: @Sendable () -> Void = {
         for workers in [1, 2] {
             let runner = TrafficRunner(parameters: Int(pow10(exponent)), workers: workers, strategy: .reduceScatter)
             let threads = "\(workers) thread\(workers == 1 ? "" : "s")"
-            Benchmark(
-                "All-reduce + SGD momentum update, P=10^\(exponent), \(threads)",
-                configuration: .init(timeUnits: .milliseconds, maxDuration: .seconds(3), maxIterations: 100),
-                closure: { benchmark in
-                    for _ in benchmark.scaledIterations {
-                        let seconds = try runner.trainSteps()
-                        runner.report(to: benchmark, seconds: seconds, repeats: runner.repeats, bytesPerRepeat: runner.allReduceBytesPerStep)
-                    }
-                },
-                setup: { try runner.setUpTrainer() },
-                teardown: { runner.tearDown() }
-            )
+            allReduceBenchmark("All-reduce + SGD momentum update, P=10^\(exponent), \(threads)", runner)
             Benchmark(
                 "Memory copy of P floats, P=10^\(exponent), \(threads)",
                 configuration: .init(timeUnits: .milliseconds, maxDuration: .seconds(2), maxIterations: 100),
@@ -57,19 +46,24 @@ let benchmarks: @Sendable () -> Void = {
     // The replicated pair (2 workers, each updating its own copy), where `automatic` picks it.
     for exponent in 4...5 {
         let runner = TrafficRunner(parameters: Int(pow10(exponent)), workers: 2, strategy: .replicatedPair)
-        Benchmark(
-            "All-reduce + SGD momentum update, replicated pair, P=10^\(exponent), 2 threads",
-            configuration: .init(timeUnits: .milliseconds, maxDuration: .seconds(3), maxIterations: 100),
-            closure: { benchmark in
-                for _ in benchmark.scaledIterations {
-                    let seconds = try runner.trainSteps()
-                    runner.report(to: benchmark, seconds: seconds, repeats: runner.repeats, bytesPerRepeat: runner.allReduceBytesPerStep)
-                }
-            },
-            setup: { try runner.setUpTrainer() },
-            teardown: { runner.tearDown() }
-        )
+        allReduceBenchmark("All-reduce + SGD momentum update, replicated pair, P=10^\(exponent), 2 threads", runner)
     }
+}
+
+/// Training steps of `runner`'s trainer, charged the all-reduce's bytes per step.
+private func allReduceBenchmark(_ name: String, _ runner: TrafficRunner) {
+    Benchmark(
+        name,
+        configuration: .init(timeUnits: .milliseconds, maxDuration: .seconds(3), maxIterations: 100),
+        closure: { benchmark in
+            for _ in benchmark.scaledIterations {
+                let seconds = try runner.trainSteps()
+                runner.report(to: benchmark, seconds: seconds, repeats: runner.repeats, bytesPerRepeat: runner.allReduceBytesPerStep)
+            }
+        },
+        setup: { try runner.setUpTrainer() },
+        teardown: { runner.tearDown() }
+    )
 }
 
 private func pow10(_ exponent: Int) -> Double { (0..<exponent).reduce(1.0) { r, _ in r * 10 } }
