@@ -20,11 +20,11 @@ import Testing
         var noise: GradientNoiseScale
     }
 
-    /// Trains three epochs of 50 samples in batches of 16 (the last one short).
+    /// Trains three epochs of 50 samples in batches of `batchSize` (16: the last one short).
     func train(_ model: MLP, _ optimizer: any Optimizer, _ strategy: AllReduceStrategy, data: Dataset,
-               learningRate: Float = 0.05) throws -> (Run, Trainer<MLP>) {
+               learningRate: Float = 0.05, batchSize: Int = 16) throws -> (Run, Trainer<MLP>) {
         let t = try Self.trainer(model, optimizer: optimizer, strategy: strategy)
-        let scheduler = try EpochScheduler(sampleCount: data.count, seed: 3, batchSizes: try BatchSizeSchedule(constant: 16))
+        let scheduler = try EpochScheduler(sampleCount: data.count, seed: 3, batchSizes: try BatchSizeSchedule(constant: batchSize))
         var losses: [Double] = [], skipped = 0
         for epoch in 0..<3 {
             let plan = scheduler.plan(epoch: epoch)
@@ -55,6 +55,15 @@ import Testing
         let g = try trainer.averagedGradient(of: data, indices: indices)
         let h = try scatterTrainer.averagedGradient(of: data, indices: indices)
         #expect(g.gradient.map(\.bitPattern) == h.gradient.map(\.bitPattern) && g.meanLoss == h.meanLoss)
+    }
+
+    @Test func pairWithBatchesOfOneLeavesOneWorkerIdleAndStillMatches() throws {
+        // Batch 1: worker 1's shard is empty every step; its partial sum stays zero.
+        let model = try MLP(widths: [5, 9, 3], activation: .tanh, loss: .crossEntropy)
+        let data = Fixture.data(for: model, samples: 50)
+        let (scatter, _) = try train(model, try SGD(momentum: 0.9), .reduceScatter, data: data, batchSize: 1)
+        let (pair, _) = try train(model, try SGD(momentum: 0.9), .replicatedPair, data: data, batchSize: 1)
+        #expect(pair == scatter)
     }
 
     @Test func pairSkipsAndStopsOnNonFiniteBatchesLikeTheReduceScatter() throws {
