@@ -178,10 +178,6 @@ extension Trainer {
                 // brought up to date with the trainer's at the start of every job.
                 let target = pair == nil ? UpdateTarget(parameters: parameters.pointer, state: state.pointer)
                     : UpdateTarget(parameters: workerParameters[w].pointer, state: workerState[w].pointer)
-                if pair != nil && w != 0 {
-                    target.parameters.update(from: parameters.pointer, count: parameters.count)
-                    target.state.update(from: state.pointer, count: state.count)
-                }
                 var totals = JobTotals()
                 var noiseScale = noise[0]
                 // Worker 0's scratch for the noise statistics, allocated once per job.
@@ -193,6 +189,11 @@ extension Trainer {
                     let now = StepPhases.now()
                     bucket &+= now &- clock
                     clock = now
+                }
+                if pair != nil && w != 0 {
+                    target.parameters.update(from: parameters.pointer, count: parameters.count)
+                    target.state.update(from: state.pointer, count: state.count)
+                    lap(&reduce)  // part of the pair's all-reduce cost, paid once per job
                 }
                 /// Gathers the batch positions `rows`, runs the model into `gradient`, and records
                 /// the rows and loss in stats slot `s`.
