@@ -91,10 +91,16 @@ public final class AllReduce: @unchecked Sendable {
 
     @inline(__always)
     private func forEachChunk(of worker: Int, _ body: (_ start: Int, _ count: Int) -> Void) {
-        let slice = slices.slice(worker)
-        var start = slice.lowerBound
-        while start < slice.upperBound {
-            let end = min(start + Self.chunk, slice.upperBound)
+        Self.forEachChunk(in: slices.slice(worker), body)
+    }
+
+    /// Calls `body(start, count)` for each chunk of `range` in order: `chunk` floats each, the
+    /// last one shorter. Ranges start on the chunk grid, so the chunks do too.
+    @inline(__always)
+    static func forEachChunk(in range: Range<Int>, _ body: (_ start: Int, _ count: Int) -> Void) {
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let end = min(start + chunk, range.upperBound)
             body(start, end - start)
             start = end
         }

@@ -114,12 +114,7 @@ final class PairAllReduce: @unchecked Sendable {
 
     @inline(__always)
     private func forEachChunk(_ body: (_ start: Int, _ count: Int) -> Void) {
-        var start = 0
-        while start < parameterCount {
-            let n = min(AllReduce.chunk, parameterCount - start)
-            body(start, n)
-            start += n
-        }
+        AllReduce.forEachChunk(in: 0..<parameterCount, body)
     }
 
     /// |g_0|², |g_1|² (into `perSource`) and |g_0 + g_1|², each summed over chunks in chunk
