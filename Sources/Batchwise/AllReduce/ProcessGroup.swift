@@ -10,7 +10,10 @@ public protocol ProcessGroup: AnyObject, Sendable {
     var rank: Int { get }
     var size: Int { get }
     /// Sums `count` floats in place across all processes.
-    func allReduceSum(_ values: UnsafeMutablePointer<Float>, count: Int)
+    ///
+    /// - Throws: the transport's own error (`MPIError` for `MPIProcessGroup`) when the sum
+    ///   could not be taken; the trainer then stops the job and rethrows it.
+    func allReduceSum(_ values: UnsafeMutablePointer<Float>, count: Int) throws
     /// Sums `count` doubles in place across all processes.
-    func allReduceSum(_ values: UnsafeMutablePointer<Double>, count: Int)
+    func allReduceSum(_ values: UnsafeMutablePointer<Double>, count: Int) throws
 }

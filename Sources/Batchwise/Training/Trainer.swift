@@ -99,7 +99,7 @@ public final class Trainer<Model: GradientModel>: @unchecked Sendable {
         rowsPerCall = rows
         self.processGroup = processGroup
         processSum = (processGroup?.size ?? 1) > 1 ? FloatBuffer(count: model.parameterCount, topology: topology) : nil
-        processScalars = PerWorkerSlots(count: 3, initial: 0)
+        processScalars = PerWorkerSlots(count: 4, initial: 0)
         parameters = FloatBuffer(count: model.parameterCount, topology: topology)
         optimizerState = FloatBuffer(count: optimizer.stateSlots * model.parameterCount, topology: topology)
         gradients = gradientNodes.map { FloatBuffer(count: model.parameterCount, topology: topology, numaNode: $0) }

@@ -111,7 +111,7 @@ public final class TrainingSession {
         let digest = hash.finalizeBytes().prefix(6).reduce(0.0) { $0 * 256 + Double($1) }
         let mine: [Double] = [Double(train.count), Double(model.parameterCount), Double(validation?.count ?? -1), digest]
         var sums = mine
-        sums.withUnsafeMutableBufferPointer { group.allReduceSum($0.baseAddress!, count: $0.count) }
+        try sums.withUnsafeMutableBufferPointer { try group.allReduceSum($0.baseAddress!, count: $0.count) }
         if zip(sums, mine).contains(where: { $0 != Double(group.size) * $1 }) {
             throw ConfigurationError("process \(group.rank) does not train what the others do (\(train.count) training samples, \(model.parameterCount) parameters, its configuration): give every rank the same flags and the same data files")
         }

@@ -5,6 +5,8 @@ struct JobTotals {
     var report = StepsReport()
     /// The step (within the epoch) whose loss was not finite, under `NonFinitePolicy.stop`.
     var divergedAt: Int?
+    /// The process group's error, when a cross-process sum failed.
+    var failure: (any Error)?
 }
 
 /// Where the workers' time went during an epoch: seconds per worker, averaged over workers.
@@ -114,6 +116,7 @@ extension Trainer {
         var report = job.report
         report.seconds = Double(StepPhases.now() - started) / 1e9
         step += report.steps
+        if let failure = job.failure { throw failure }
         if let bad = job.divergedAt {
             throw TrainingError.nonFinite(step: step + 1, epoch: plan.epoch, learningRate: learningRates[bad - steps.lowerBound])
         }
@@ -136,6 +139,7 @@ extension Trainer {
         let job = runSteps(data: data, plan: plan, steps: 0..<1, skipNonFinite: false, pairs: false) { _, range, mean, _, _ in
             (out.pointer + range.lowerBound).update(from: mean, count: range.count)
         }
+        if let failure = job.failure { throw failure }
         return (out.array, job.report.lossSum / Double(indices.count))
     }
 
@@ -164,6 +168,7 @@ extension Trainer {
         let phases = PerWorkerSlots(count: workers, initial: StepPhases())
         let noise = PerWorkerSlots(count: 1, initial: noiseScale)
         let stepEnds = PerWorkerSlots<UInt64>(count: steps.count + 1, initial: 0)
+        scalars[3] = 0
         stepEnds[0] = StepPhases.now()
         data.features.withUnsafeBufferPointer { f in
         data.targets.withUnsafeBufferPointer { t in
@@ -265,12 +270,19 @@ extension Trainer {
                         context.barrier.arriveAndWait()
                         lap(&barrier)
                         if w == 0 {
-                            group.value!.allReduceSum(processSum.pointer, count: parameters.count)
-                            scalars.withPointer { group.value!.allReduceSum($0, count: 3) }
+                            do {
+                                try group.value!.allReduceSum(processSum.pointer, count: parameters.count)
+                                try scalars.withPointer { try group.value!.allReduceSum($0, count: 3) }
+                            } catch {
+                                totals.failure = error
+                                scalars[3] = 1
+                            }
                         }
                         lap(&crossProcess)
                         context.barrier.arriveAndWait()
                         lap(&barrier)
+                        // A failed cross-process sum stops every worker at the same step.
+                        if scalars[3] != 0 { break }
                         step.samples = Int(scalars[0])
                         step.lossSum = scalars[1]
                         step.correct = Int(scalars[2])

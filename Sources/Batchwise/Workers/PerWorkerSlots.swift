@@ -24,5 +24,5 @@ final class PerWorkerSlots<Value>: @unchecked Sendable {
     var values: [Value] { Array(storage) }
 
     /// The slots as contiguous memory, for a C call that fills them.
-    func withPointer<R>(_ body: (UnsafeMutablePointer<Value>) -> R) -> R { body(storage.baseAddress!) }
+    func withPointer<R>(_ body: (UnsafeMutablePointer<Value>) throws -> R) rethrows -> R { try body(storage.baseAddress!) }
 }
