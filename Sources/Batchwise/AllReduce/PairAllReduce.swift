@@ -34,23 +34,33 @@ public enum AllReduceStrategy: String, Sendable, CaseIterable, Codable {
 /// same update, so the replicas stay bit-identical, and bit-identical to `AllReduce` at two
 /// workers; the squared norms use the same 16-lane pattern and chunk grid, so the noise
 /// scale is the same too.
-final class PairAllReduce: @unchecked Sendable {
+final class PairAllReduce: GradientReduction, @unchecked Sendable {
     /// Above this many parameters the whole-vector update on each worker costs more than the
     /// coherence traffic it saves (see Benchmarks/README.md, "replicated pair").
     static let parameterLimit = 131_072
 
     let parameterCount: Int
+    var maxSources: Int { 2 }
+    /// Partial sums and stats slots are double-buffered by step parity: no closing barrier.
+    var closingBarrier: Bool { false }
     /// gradients[2 · set + w]: worker w's partial sum for steps of parity `set`.
     let gradients: [FloatBuffer]
+    /// The parameters and optimizer state each worker computes with and updates: the
+    /// trainer's own for worker 0, worker 1's replica (on its node) for worker 1.
+    let parameters: [FloatBuffer]
+    let state: [FloatBuffer]
     private let accumulators: [FloatBuffer]
     /// Per worker, per chunk: |g_0|², |g_1|², |g_0 + g_1|².
     private let norms: [UnsafeMutableBufferPointer<Double>]
 
-    /// `gradients` holds the four partial-sum buffers, each worker's two on its NUMA node.
-    init(gradients: [FloatBuffer], topology: Topology, numaNodes: [Int?]) {
+    /// `gradients` holds the four partial-sum buffers, each worker's two on its NUMA node;
+    /// `parameters` and `state` are the trainer's, which worker 0 updates.
+    init(gradients: [FloatBuffer], parameters: FloatBuffer, state: FloatBuffer, topology: Topology, numaNodes: [Int?]) {
         precondition(gradients.count == 4 && numaNodes.count == 2)
         parameterCount = gradients[0].count
         self.gradients = gradients
+        self.parameters = [parameters, FloatBuffer(count: parameters.count, topology: topology, numaNode: numaNodes[1])]
+        self.state = [state, FloatBuffer(count: state.count, topology: topology, numaNode: numaNodes[1])]
         accumulators = numaNodes.map { FloatBuffer(count: gradients[0].count, topology: topology, numaNode: $0) }
         norms = (0..<2).map { _ in
             let n = UnsafeMutableBufferPointer<Double>.allocate(capacity: 3 * AllReduce.chunkCount(gradients[0].count))
@@ -78,38 +88,49 @@ final class PairAllReduce: @unchecked Sendable {
         }
     }
 
-    /// Worker w's partial sum for step parity `set`.
-    @inline(__always)
-    func gradient(worker: Int, set: Int) -> UnsafeMutablePointer<Float> { gradients[2 * set + worker].pointer }
+    func partialSum(source: Int, parity: Int) -> UnsafeMutablePointer<Float> { gradients[2 * parity + source].pointer }
+    func statsSlot(source: Int, parity: Int) -> Int { 2 * parity + source }
+    func target(worker: Int) -> UpdateTarget { UpdateTarget(parameters: parameters[worker].pointer, state: state[worker].pointer) }
+
+    /// Worker 1 brings its replica up to date with the trainer's (set between jobs, say).
+    func beginJob(worker: Int, clock: inout PhaseClock) {
+        guard worker != 0 else { return }
+        parameters[worker].copy(from: parameters[0])
+        state[worker].copy(from: state[0])
+        clock.lap(.reduce)  // part of the pair's all-reduce cost, paid once per job
+    }
 
     /// Before the barrier: worker `worker`'s accumulator = its own partial sum, and its norms.
     @inline(__always)
-    func fold(worker: Int, set: Int) {
-        let acc = accumulators[worker].pointer, g = gradient(worker: worker, set: set)
+    func afterCompute(worker: Int, parity: Int, clock: inout PhaseClock) {
+        let acc = accumulators[worker].pointer, g = partialSum(source: worker, parity: parity)
         let norm = norms[worker].baseAddress!
         forEachChunk { start, n in
             bw_reduce_pass(acc + start, g + start, Int64(n), 1, 0, 0, 1, norm + 3 * (start / AllReduce.chunk) + worker, nil)
         }
+        clock.lap(.reduce)
     }
 
+    func combine(_ local: StepSums, worker: Int, sourceCount: Int, barrier: Barrier, clock: inout PhaseClock) -> StepSums? { local }
+
     /// After the barrier: adds the other worker's partial sum (clearing it), divides by
-    /// `totalCount`, and calls `apply(range, mean)` chunk by chunk over the whole vector.
+    /// `totalCount`, and updates this worker's own copy chunk by chunk over the whole vector.
     @inline(__always)
-    func reduce(worker: Int, set: Int, totalCount: Int,
-                apply: (_ range: Range<Int>, _ mean: UnsafePointer<Float>) -> Void) {
-        let acc = accumulators[worker].pointer, other = 1 - worker, g = gradient(worker: other, set: set)
+    func reduceAndUpdate<Update: Optimizer>(worker: Int, sourceCount: Int, parity: Int, totalCount: Int,
+                                            update: OptimizerStep<Update>) {
+        let acc = accumulators[worker].pointer, other = 1 - worker, g = partialSum(source: other, parity: parity)
         let norm = norms[worker].baseAddress!
         let scale = 1 / Float(max(totalCount, 1))
         forEachChunk { start, n in
             let c = 3 * (start / AllReduce.chunk)
             bw_reduce_pass(acc + start, g + start, Int64(n), 0, 1, 1, scale, norm + c + other, norm + c + 2)
-            apply(start..<(start + n), acc + start)
+            update.apply(start..<(start + n), acc + start)
         }
     }
 
     /// A step that takes no update: worker `worker` clears its own partial sum (nobody reads it).
-    func discard(worker: Int, set: Int) {
-        gradient(worker: worker, set: set).update(repeating: 0, count: parameterCount)
+    func discard(worker: Int, written: Range<Int>, parity: Int) {
+        gradients[2 * parity + worker].fill(0)
     }
 
     @inline(__always)
@@ -119,7 +140,7 @@ final class PairAllReduce: @unchecked Sendable {
 
     /// |g_0|², |g_1|² (into `perSource`) and |g_0 + g_1|², each summed over chunks in chunk
     /// order, for the last step worker 0 reduced. Read by worker 0 only.
-    func noiseStatistics(into perSource: inout [Double]) -> Double {
+    func noiseStatistics(sourceCount: Int, into perSource: inout [Double]) -> Double? {
         let norm = norms[0]
         perSource[0] = 0
         perSource[1] = 0

@@ -78,3 +78,20 @@ public final class FloatBuffer: @unchecked Sendable {
         try body(UnsafeMutableBufferPointer(start: pointer, count: count))
     }
 }
+
+extension FloatBuffer {
+    /// Copies `other`'s contents; the counts must match.
+    public func copy(from other: FloatBuffer) {
+        precondition(other.count == count, "copying \(other.count) values into a buffer of \(count)")
+        pointer.update(from: other.pointer, count: count)
+    }
+}
+
+extension FloatBuffer {
+    /// Copies `range.count` floats from `values` into elements `range`.
+    @inline(__always)
+    func write(_ values: UnsafePointer<Float>, at range: Range<Int>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= count, "writing \(range) into a buffer of \(count)")
+        (pointer + range.lowerBound).update(from: values, count: range.count)
+    }
+}

@@ -34,27 +34,28 @@ public final class Trainer<Model: GradientModel>: @unchecked Sendable {
     let gradients: [FloatBuffer]
     /// How the workers combine their partial sums (resolved: never `.automatic`).
     public let strategy: AllReduceStrategy
+    /// The reduction a training step runs: the reduce-scatter, the replicated pair, or the
+    /// cross-process one.
+    let reduction: any GradientReduction
+    /// The reduction of `averagedGradient`, which writes each slice once: `reduction`, or the
+    /// reduce-scatter over the same buffers when `reduction` is the replicated pair.
+    let averagingReduction: any GradientReduction
     /// The replicated pair's all-reduce, or nil.
     let pair: PairAllReduce?
-    /// The parameters and optimizer state worker w computes with and updates: the trainer's
-    /// own for every worker, except worker 1's replica with the replicated pair. Worker 0's are
-    /// always `parameters` and `optimizerState`.
-    let workerParameters: [FloatBuffer]
-    let workerState: [FloatBuffer]
     let workspaces: [Model.Workspace]
-    let inputStaging: [FloatBuffer]
-    let targetStaging: [FloatBuffer]
-    let allReduce: AllReduce
+    let staging: [StagingBuffer]
     /// One slot per source (worker or microshard): its sample count and loss sums of the step.
     let stats: PerWorkerSlots<WorkerStats>
     /// Samples a worker computes in one model call: at most its shard, or one microshard.
     let rowsPerCall: Int
     /// The other processes of a multi-process run, or nil.
     public let processGroup: (any ProcessGroup)?
-    /// This process's gradient sum and (samples, loss sum, correct) between the in-process
-    /// reduce and the cross-process one; only with a process group of two or more.
-    let processSum: FloatBuffer?
-    let processScalars: PerWorkerSlots<Double>
+
+    /// The parameters and optimizer state worker w computes with and updates: the trainer's
+    /// own for every worker, except worker 1's replica with the replicated pair. Worker 0's are
+    /// always `parameters` and `optimizerState`.
+    var workerParameters: [FloatBuffer] { pair?.parameters ?? Array(repeating: parameters, count: pool.count) }
+    var workerState: [FloatBuffer] { pair?.state ?? Array(repeating: optimizerState, count: pool.count) }
 
     /// Sets up buffers on each worker's NUMA node, starts and pins the workers, and
     /// initialises the parameters from `seed`. `microsharding` selects reproducible mode.
@@ -98,23 +99,26 @@ public final class Trainer<Model: GradientModel>: @unchecked Sendable {
         self.microsharding = microsharding
         rowsPerCall = rows
         self.processGroup = processGroup
-        processSum = (processGroup?.size ?? 1) > 1 ? FloatBuffer(count: model.parameterCount, topology: topology) : nil
-        processScalars = PerWorkerSlots(count: 4, initial: 0)
         parameters = FloatBuffer(count: model.parameterCount, topology: topology)
         optimizerState = FloatBuffer(count: optimizer.stateSlots * model.parameterCount, topology: topology)
         gradients = gradientNodes.map { FloatBuffer(count: model.parameterCount, topology: topology, numaNode: $0) }
         workspaces = nodes.map { model.makeWorkspace(maxSamples: rows, topology: topology, numaNode: $0) }
-        inputStaging = nodes.map { FloatBuffer(count: rows * model.inputWidth, topology: topology, numaNode: $0) }
-        targetStaging = nodes.map { FloatBuffer(count: rows * model.targetWidth, topology: topology, numaNode: $0) }
-        allReduce = AllReduce(sources: Array(gradients.prefix(sourceNodes.count)), workers: workers, topology: topology, numaNodes: nodes)
-        if pairs {
-            pair = PairAllReduce(gradients: gradients, topology: topology, numaNodes: nodes)
-            workerParameters = [parameters, FloatBuffer(count: model.parameterCount, topology: topology, numaNode: nodes[1])]
-            workerState = [optimizerState, FloatBuffer(count: optimizerState.count, topology: topology, numaNode: nodes[1])]
+        staging = nodes.map { StagingBuffer(rows: rows, inputWidth: model.inputWidth, targetWidth: model.targetWidth, topology: topology, numaNode: $0) }
+        let reduceScatter = ReduceScatter(sources: Array(gradients.prefix(sourceNodes.count)), parameters: parameters,
+                                          state: optimizerState, topology: topology, numaNodes: nodes)
+        if let processGroup, processGroup.size > 1 {
+            pair = nil
+            reduction = ProcessAllReduce(local: reduceScatter, group: processGroup, topology: topology)
+            averagingReduction = reduction
+        } else if pairs {
+            let pair = PairAllReduce(gradients: gradients, parameters: parameters, state: optimizerState, topology: topology, numaNodes: nodes)
+            self.pair = pair
+            reduction = pair
+            averagingReduction = reduceScatter
         } else {
             pair = nil
-            workerParameters = Array(repeating: parameters, count: workers)
-            workerState = Array(repeating: optimizerState, count: workers)
+            reduction = reduceScatter
+            averagingReduction = reduceScatter
         }
         stats = PerWorkerSlots(count: max(workers, sourceNodes.count, pairs ? 4 : 0), initial: WorkerStats())
         pool = try WorkerPool(topology: topology, plan: plan)
@@ -176,14 +180,6 @@ public final class Trainer<Model: GradientModel>: @unchecked Sendable {
             }
         }
     }
-}
-
-/// What a worker reports about its shard for one step; read by the others after the barrier.
-struct WorkerStats {
-    var count = 0
-    var loss = ShardLoss()
-    /// Padding so neighbouring workers' stats sit on different cache lines.
-    var padding: (Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0)
 }
 
 /// Lets a value that is not `Sendable` (a pointer, per-worker scratch) ride into a worker job.

@@ -2,27 +2,46 @@
 /// hand-over (barrier or job completion) has ordered the write before the read.
 ///
 /// A Swift `Array` cannot be written from several threads at once, even at distinct indices;
-/// this fixed block of memory can.
+/// this fixed block of memory can. Each slot starts on its own 64-byte cache line and fills
+/// whole lines, so neighbouring workers' writes never share a line (no false sharing), by
+/// construction rather than by padding fields.
 final class PerWorkerSlots<Value>: @unchecked Sendable {
-    private let storage: UnsafeMutableBufferPointer<Value>
+    static var cacheLine: Int { 64 }
+    /// Bytes from one slot to the next: the value's stride rounded up to whole cache lines.
+    private static var slotStride: Int {
+        max(1, (MemoryLayout<Value>.stride + cacheLine - 1) / cacheLine) * cacheLine
+    }
+
+    let count: Int
+    private let storage: UnsafeMutableRawPointer
 
     init(count: Int, initial: Value) {
-        storage = .allocate(capacity: count)
-        storage.initialize(repeating: initial)
+        precondition(count >= 0)
+        self.count = count
+        storage = .allocate(byteCount: max(1, count) * Self.slotStride, alignment: max(Self.cacheLine, MemoryLayout<Value>.alignment))
+        for i in 0..<count { slot(i).initialize(to: initial) }
     }
 
     deinit {
-        storage.deinitialize()
+        for i in 0..<count { slot(i).deinitialize(count: 1) }
         storage.deallocate()
     }
 
-    subscript(worker: Int) -> Value {
-        get { storage[worker] }
-        set { storage[worker] = newValue }
+    @inline(__always)
+    private func slot(_ i: Int) -> UnsafeMutablePointer<Value> {
+        (storage + i * Self.slotStride).assumingMemoryBound(to: Value.self)
     }
 
-    var values: [Value] { Array(storage) }
+    subscript(worker: Int) -> Value {
+        @inline(__always) get {
+            precondition(worker >= 0 && worker < count)
+            return slot(worker).pointee
+        }
+        @inline(__always) set {
+            precondition(worker >= 0 && worker < count)
+            slot(worker).pointee = newValue
+        }
+    }
 
-    /// The slots as contiguous memory, for a C call that fills them.
-    func withPointer<R>(_ body: (UnsafeMutablePointer<Value>) throws -> R) rethrows -> R { try body(storage.baseAddress!) }
+    var values: [Value] { (0..<count).map { slot($0).pointee } }
 }

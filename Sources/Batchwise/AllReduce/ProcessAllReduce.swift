@@ -1,0 +1,84 @@
+/// The hierarchical all-reduce of a multi-process run: the workers reduce their partial sums
+/// into this process's sum (`ReduceScatter.reduceLocally`), worker 0 sums that and the step's
+/// scalars across processes (`ProcessGroup.allReduceSum`, one MPI_Allreduce each), then every
+/// worker divides its slice by the global sample count and updates it.
+///
+/// Four barriers per step: after the compute, after the local reduce, after the cross-process
+/// sum, and the closing one. Uneven last batches stay exact: the mean uses the global count.
+final class ProcessAllReduce: GradientReduction, @unchecked Sendable {
+    private let local: ReduceScatter
+    private let group: any ProcessGroup
+    /// This process's gradient sum, then (after the cross-process sum) every process's.
+    private let processSum: FloatBuffer
+    /// (samples, loss sum, correct) summed across processes, then a failure flag; written by
+    /// worker 0, read by all after a barrier.
+    private let scalars = UnsafeMutableBufferPointer<Double>.allocate(capacity: 4)
+    /// The error of a failed cross-process sum, written by worker 0, read after the job.
+    private(set) var failure: (any Error)?
+
+    var maxSources: Int { local.maxSources }
+    var closingBarrier: Bool { true }
+
+    init(local: ReduceScatter, group: any ProcessGroup, topology: Topology) {
+        self.local = local
+        self.group = group
+        processSum = FloatBuffer(count: local.parameterCount, topology: topology)
+        scalars.initialize(repeating: 0)
+    }
+
+    deinit { scalars.deallocate() }
+
+    func partialSum(source: Int, parity: Int) -> UnsafeMutablePointer<Float> { local.partialSum(source: source, parity: parity) }
+    func statsSlot(source: Int, parity: Int) -> Int { source }
+    func target(worker: Int) -> UpdateTarget { local.target(worker: worker) }
+
+    func beginJob(worker: Int, clock: inout PhaseClock) {
+        if worker == 0 {
+            failure = nil
+            scalars[3] = 0
+        }
+    }
+
+    func afterCompute(worker: Int, parity: Int, clock: inout PhaseClock) {}
+
+    func combine(_ mine: StepSums, worker: Int, sourceCount: Int, barrier: Barrier, clock: inout PhaseClock) -> StepSums? {
+        local.reduceLocally(worker: worker, sourceCount: sourceCount, into: processSum.pointer)
+        if worker == 0 {
+            scalars[0] = Double(mine.samples)
+            scalars[1] = mine.lossSum
+            scalars[2] = Double(mine.correct)
+        }
+        clock.lap(.reduce)
+        barrier.arriveAndWait()
+        clock.lap(.barrier)
+        if worker == 0 {
+            do {
+                try group.allReduceSum(processSum.pointer, count: processSum.count)
+                try group.allReduceSum(scalars.baseAddress!, count: 3)
+            } catch {
+                failure = error
+                scalars[3] = 1
+            }
+        }
+        clock.lap(.crossProcess)
+        barrier.arriveAndWait()
+        clock.lap(.barrier)
+        // A failed cross-process sum stops every worker at the same step.
+        guard scalars[3] == 0 else { return nil }
+        return StepSums(samples: Int(scalars[0]), lossSum: scalars[1], correct: Int(scalars[2]))
+    }
+
+    func reduceAndUpdate<Update: Optimizer>(worker: Int, sourceCount: Int, parity: Int, totalCount: Int,
+                                            update: OptimizerStep<Update>) {
+        local.applyMean(worker: worker, of: processSum.pointer, totalCount: totalCount, update: update)
+    }
+
+    /// The local reduce already cleared the partial sums into `processSum`: clear its slice.
+    func discard(worker: Int, written: Range<Int>, parity: Int) {
+        let slice = local.slices.slice(worker)
+        (processSum.pointer + slice.lowerBound).update(repeating: 0, count: slice.count)
+    }
+
+    /// Not measured across processes yet.
+    func noiseStatistics(sourceCount: Int, into perSource: inout [Double]) -> Double? { nil }
+}
