@@ -53,17 +53,17 @@ final class PairAllReduce: GradientReduction, @unchecked Sendable {
     /// Per worker, per chunk: |g_0|², |g_1|², |g_0 + g_1|².
     private let norms: [UnsafeMutableBufferPointer<Double>]
 
-    /// `gradients` holds the four partial-sum buffers, each worker's two on its NUMA node;
-    /// `parameters` and `state` are the trainer's, which worker 0 updates.
-    init(gradients: [FloatBuffer], parameters: FloatBuffer, state: FloatBuffer, topology: Topology, numaNodes: [Int?]) {
-        precondition(gradients.count == 4 && numaNodes.count == 2)
-        parameterCount = gradients[0].count
-        self.gradients = gradients
+    /// Allocates each worker's two partial sums, accumulator and (for worker 1) replica on its
+    /// node in `numaNodes`; `parameters` and `state` are the trainer's, which worker 0 updates.
+    init(parameters: FloatBuffer, state: FloatBuffer, topology: Topology, numaNodes: [Int?]) {
+        precondition(numaNodes.count == 2)
+        parameterCount = parameters.count
+        gradients = (numaNodes + numaNodes).map { FloatBuffer(count: parameters.count, topology: topology, numaNode: $0) }
         self.parameters = [parameters, FloatBuffer(count: parameters.count, topology: topology, numaNode: numaNodes[1])]
         self.state = [state, FloatBuffer(count: state.count, topology: topology, numaNode: numaNodes[1])]
-        accumulators = numaNodes.map { FloatBuffer(count: gradients[0].count, topology: topology, numaNode: $0) }
+        accumulators = numaNodes.map { FloatBuffer(count: parameters.count, topology: topology, numaNode: $0) }
         norms = (0..<2).map { _ in
-            let n = UnsafeMutableBufferPointer<Double>.allocate(capacity: 3 * AllReduce.chunkCount(gradients[0].count))
+            let n = UnsafeMutableBufferPointer<Double>.allocate(capacity: 3 * AllReduce.chunkCount(parameters.count))
             n.initialize(repeating: 0)
             return n
         }

@@ -27,17 +27,18 @@ final class ReduceScatter: GradientReduction, @unchecked Sendable {
     private let norms: UnsafeMutableBufferPointer<Double>
     private let updated: UpdateTarget
 
-    /// `sources[s]` is source s's gradient-sum buffer (`parameterCount` floats each);
-    /// `numaNodes.count` slices are cut; each worker's scratch lives on its NUMA node. Every
-    /// worker updates `parameters` and `state`.
-    init(sources: [FloatBuffer], parameters: FloatBuffer, state: FloatBuffer, topology: Topology, numaNodes: [Int?]) {
+    /// One partial-sum buffer per source, source s's on `sourceNodes[s]`; one slice per worker,
+    /// each worker's scratch on its node in `workerNodes`. Every worker updates `parameters`
+    /// and `state`, which the trainer keeps alive as long as this reduction.
+    init(sourceNodes: [Int?], parameters: FloatBuffer, state: FloatBuffer, topology: Topology, workerNodes: [Int?]) {
         parameterCount = parameters.count
-        maxSources = sources.count
-        slices = ParameterSlices(parameterCount: parameterCount, workers: numaNodes.count)
+        maxSources = sourceNodes.count
+        slices = ParameterSlices(parameterCount: parameterCount, workers: workerNodes.count)
+        let sources = sourceNodes.map { FloatBuffer(count: parameters.count, topology: topology, numaNode: $0) }
         partialSums = sources
         self.sources = .allocate(capacity: sources.count)
         _ = self.sources.initialize(from: sources.map(\.pointer))
-        scratch = numaNodes.map { FloatBuffer(count: AllReduce.chunk, topology: topology, numaNode: $0) }
+        scratch = workerNodes.map { FloatBuffer(count: AllReduce.chunk, topology: topology, numaNode: $0) }
         norms = .allocate(capacity: AllReduce.chunkCount(parameterCount) * (sources.count + 1))
         norms.initialize(repeating: 0)
         updated = UpdateTarget(parameters: parameters.pointer, state: state.pointer)

@@ -13,6 +13,10 @@ public final class FloatBuffer: @unchecked Sendable {
     public let count: Int
     /// The NUMA node the memory is bound to, or nil when it was placed by first touch.
     public let boundNumaNode: Int?
+    /// The memory itself, for the types that own a buffer and run kernels over it (the
+    /// reductions over their partial sums and scratch, the staging buffers, the model
+    /// workspaces); everyone else reads and writes through the bounded methods below or a
+    /// `withUnsafe…BufferPointer` scope.
     let pointer: UnsafeMutablePointer<Float>
     private let byteCount: Int
     private let topology: Topology

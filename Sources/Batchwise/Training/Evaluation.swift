@@ -31,7 +31,9 @@ extension Trainer {
         sums.withUnsafeMutableBufferPointer { out in
             let out = Unchecked(value: out.baseAddress!)
             forEachChunk(of: data) { worker, chunk, samples in
-                out.value[chunk] = model.evaluate(parameters: parameters.pointer, samples: samples, workspace: workspaces.value[worker])
+                out.value[chunk] = parameters.withUnsafeBufferPointer {
+                    model.evaluate(parameters: $0.baseAddress!, samples: samples, workspace: workspaces.value[worker])
+                }
             }
         }
         var total = ShardLoss()

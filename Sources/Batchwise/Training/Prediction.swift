@@ -13,8 +13,10 @@ extension Trainer where Model == MLP {
         result.withUnsafeMutableBufferPointer { out in
             let output = Unchecked(value: out.baseAddress!)
             forEachChunk(of: data) { worker, chunk, samples in
-                model.outputs(parameters: parameters.pointer, samples: samples, workspace: workspaces.value[worker],
-                              into: output.value + chunk * rows * ow)
+                parameters.withUnsafeBufferPointer {
+                    model.outputs(parameters: $0.baseAddress!, samples: samples, workspace: workspaces.value[worker],
+                                  into: output.value + chunk * rows * ow)
+                }
             }
         }
         return result

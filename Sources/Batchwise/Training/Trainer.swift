@@ -29,17 +29,24 @@ public final class Trainer<Model: GradientModel>: @unchecked Sendable {
 
     let parameters: FloatBuffer
     let optimizerState: FloatBuffer
-    /// Partial gradient sums: one per worker, or one per microshard in reproducible mode; with
-    /// the replicated pair, two per worker (by step parity, set 0 first).
-    let gradients: [FloatBuffer]
     /// How the workers combine their partial sums (resolved: never `.automatic`).
     public let strategy: AllReduceStrategy
     /// The reduction a training step runs: the reduce-scatter, the replicated pair, or the
     /// cross-process one.
     let reduction: any GradientReduction
-    /// The reduction of `averagedGradient`, which writes each slice once: `reduction`, or the
-    /// reduce-scatter over the same buffers when `reduction` is the replicated pair.
-    let averagingReduction: any GradientReduction
+    /// The reduction of `averagedGradient`, which writes each slice once: `reduction`, or —
+    /// when that is the replicated pair — a reduce-scatter made the first time it is needed.
+    var averagingReduction: any GradientReduction {
+        if pair == nil { return reduction }
+        if let averaging = lazyAveraging { return averaging }
+        let averaging = ReduceScatter(sourceNodes: workerNodes, parameters: parameters, state: optimizerState,
+                                      topology: topology, workerNodes: workerNodes)
+        lazyAveraging = averaging
+        return averaging
+    }
+    private var lazyAveraging: ReduceScatter?
+    /// The NUMA node of each worker's PU.
+    let workerNodes: [Int?]
     /// The replicated pair's all-reduce, or nil.
     let pair: PairAllReduce?
     let workspaces: [Model.Workspace]
@@ -101,24 +108,22 @@ public final class Trainer<Model: GradientModel>: @unchecked Sendable {
         self.processGroup = processGroup
         parameters = FloatBuffer(count: model.parameterCount, topology: topology)
         optimizerState = FloatBuffer(count: optimizer.stateSlots * model.parameterCount, topology: topology)
-        gradients = gradientNodes.map { FloatBuffer(count: model.parameterCount, topology: topology, numaNode: $0) }
         workspaces = nodes.map { model.makeWorkspace(maxSamples: rows, topology: topology, numaNode: $0) }
         staging = nodes.map { StagingBuffer(rows: rows, inputWidth: model.inputWidth, targetWidth: model.targetWidth, topology: topology, numaNode: $0) }
-        let reduceScatter = ReduceScatter(sources: Array(gradients.prefix(sourceNodes.count)), parameters: parameters,
-                                          state: optimizerState, topology: topology, numaNodes: nodes)
-        if let processGroup, processGroup.size > 1 {
-            pair = nil
-            reduction = ProcessAllReduce(local: reduceScatter, group: processGroup, topology: topology)
-            averagingReduction = reduction
-        } else if pairs {
-            let pair = PairAllReduce(gradients: gradients, parameters: parameters, state: optimizerState, topology: topology, numaNodes: nodes)
+        workerNodes = nodes
+        if pairs {
+            let pair = PairAllReduce(parameters: parameters, state: optimizerState, topology: topology, numaNodes: nodes)
             self.pair = pair
             reduction = pair
-            averagingReduction = reduceScatter
         } else {
             pair = nil
-            reduction = reduceScatter
-            averagingReduction = reduceScatter
+            let reduceScatter = ReduceScatter(sourceNodes: sourceNodes, parameters: parameters, state: optimizerState,
+                                              topology: topology, workerNodes: nodes)
+            if let processGroup, processGroup.size > 1 {
+                reduction = ProcessAllReduce(local: reduceScatter, group: processGroup, topology: topology)
+            } else {
+                reduction = reduceScatter
+            }
         }
         stats = PerWorkerSlots(count: max(workers, sourceNodes.count, pairs ? 4 : 0), initial: WorkerStats())
         pool = try WorkerPool(topology: topology, plan: plan)
