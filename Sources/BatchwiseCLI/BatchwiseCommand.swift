@@ -29,10 +29,8 @@ struct BatchwiseCommand: ParsableCommand {
 
     /// One line a person can act on, whatever the error's origin.
     static func describe(_ error: Error) -> String {
+        if let message = FlagNames.message(for: error) { return message }
         switch error {
-        case let e as ConfigurationError: return e.message
-        case let e as DataError: return e.description
-        case let e as TrainingError: return e.message
         case let e as TopologyError: return e.message
         case let e as OutputFileError: return e.description
         default:

@@ -184,7 +184,7 @@ struct TrainCommand: ParsableCommand {
         let schedule = try LearningRateSchedule(base: rate, shape: try LearningRateSchedule.parseShape(lrSchedule ?? "constant"),
                                                 warmupSteps: warmupSteps ?? 0, scalingBaseBatchSize: scalingBase)
         let batches: BatchSizeSchedule
-        do { batches = try BatchSizeSchedule(parsing: batchSize ?? "32") } catch { throw ConfigurationError("--batch-size: \(error.message)") }
+        do { batches = try BatchSizeSchedule(parsing: batchSize ?? "32") } catch { throw ConfigurationError("--batch-size: \(FlagNames.render(error.text))") }
         if let epochs, epochs < 1 { throw ConfigurationError("--epochs must be at least 1 (got \(epochs))") }
         guard let lastBatch = LastBatchPolicy(rawValue: (self.lastBatch ?? "keep").lowercased()) else {
             throw ConfigurationError("--last-batch must be keep or drop (got '\(self.lastBatch!)')")

@@ -82,7 +82,7 @@ final class PairAllReduce: GradientReduction, @unchecked Sendable {
             return .reduceScatter
         case .replicatedPair:
             guard fits else {
-                throw ConfigurationError("the replicated-pair all-reduce needs exactly 2 threads, one process and no --reproducible; use --all-reduce reduce-scatter or automatic")
+                throw ConfigurationError("the replicated-pair all-reduce needs exactly 2 threads, one process and no \(parameter: "microsharding"); use \(parameter: "allReduce", value: "reduce-scatter") or automatic")
             }
             return .replicatedPair
         }

@@ -100,7 +100,7 @@ public struct CSVLoader: Sendable {
                 }
                 if c == labelIndex {
                     if classification, value < 0 || value != value.rounded() || value > 1_000_000 {
-                        throw DataError(file: name, line: row.number, column: c + 1, "label '\(cell)' is not a class number (an integer 0, 1, 2, …); use --loss mse or l1 for regression targets")
+                        throw DataError(file: name, line: row.number, column: c + 1, "label '\(cell)' is not a class number (an integer 0, 1, 2, …); use \(parameter: "loss", value: "mse") or l1 for regression targets")
                     }
                     targets.append(value)
                 } else {

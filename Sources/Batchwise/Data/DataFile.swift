@@ -20,14 +20,14 @@ public enum DataFile {
         let format = try format(of: path, bytes: bytes)
         guard format != .csv else {
             if labelsPath != nil {
-                throw DataError(file: path, "a CSV file holds its labels in a column (pick it with --label); --labels is for IDX and NPY data")
+                throw DataError(file: path, "a CSV file holds its labels in a column (pick it with \(parameter: "labelColumn")); \(parameter: "labels") is for IDX and NPY data")
             }
             var loader = csv
             loader.classification = classification
             return try loader.parse(bytes, name: path)
         }
         guard let labelsPath else {
-            throw DataError(file: path, "an \(format) file holds only the features; give the labels file with --labels")
+            throw DataError(file: path, "an \(format) file holds only the features; give the labels file with \(parameter: "labels")")
         }
         let features = try array(bytes, format: format, name: path, maximumBytes: maximumBytes)
         let labelBytes = try read(path: labelsPath, maximumBytes: maximumBytes)
@@ -76,7 +76,7 @@ public enum DataFile {
     /// `maximumBytes`).
     public static func read(path: String, maximumBytes: Int = defaultMaximumBytes) throws(DataError) -> Data {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw DataError(file: path, "no such file; check the path given to --data or --test")
+            throw DataError(file: path, "no such file; check the path given to \(parameter: "path")")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DataError(file: path, "the file cannot be read (is it a directory, or unreadable?)")

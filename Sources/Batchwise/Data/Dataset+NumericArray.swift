@@ -30,11 +30,11 @@ extension Dataset {
         var classCount: Int? = nil
         if classification {
             guard targetWidth == 1 else {
-                throw DataError(file: labels.file, "the labels have shape \(NumericArray.describe(labels.shape)): \(targetWidth) values per sample, but class labels are one integer per sample; use --loss mse or l1 for regression targets")
+                throw DataError(file: labels.file, "the labels have shape \(NumericArray.describe(labels.shape)): \(targetWidth) values per sample, but class labels are one integer per sample; use \(parameter: "loss", value: "mse") or l1 for regression targets")
             }
             // The same bound as the CSV loader: a label beyond it is a regression target or a corrupt file.
             if let i = labels.values.firstIndex(where: { !($0 >= 0 && $0 <= 1_000_000 && $0 == $0.rounded()) }) {
-                throw DataError(file: labels.file, "label \(i) is \(labels.values[i]), not a class number (an integer 0, 1, 2, …); use --loss mse or l1 for regression targets")
+                throw DataError(file: labels.file, "label \(i) is \(labels.values[i]), not a class number (an integer 0, 1, 2, …); use \(parameter: "loss", value: "mse") or l1 for regression targets")
             }
             classCount = Int(labels.values.max() ?? 0) + 1
         } else if let i = labels.values.firstIndex(where: { !$0.isFinite }) {

@@ -17,7 +17,7 @@ public struct FeatureScaling: Sendable, Equatable, Codable {
     /// Fits the scaling on `data`.
     public init(kind: Kind, divisor: Float = 1, fittedOn data: Dataset) throws(ConfigurationError) {
         guard divisor.isFinite && divisor > 0 else {
-            throw ConfigurationError("--scale must be a finite number above 0 (got \(divisor))")
+            throw ConfigurationError("\(parameter: "divisor") must be a finite number above 0 (got \(divisor))")
         }
         let d = data.featureWidth, n = data.count
         var offsets = [Float](repeating: 0, count: d), factors = [Float](repeating: 1, count: d)

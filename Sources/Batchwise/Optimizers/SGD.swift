@@ -20,7 +20,7 @@ public struct SGD: Optimizer, Equatable, Codable {
             throw ConfigurationError("weight decay must be a finite number ≥ 0 (got \(weightDecay))")
         }
         if nesterov && momentum == 0 {
-            throw ConfigurationError("Nesterov momentum needs a momentum above 0 (for example --momentum 0.9)")
+            throw ConfigurationError("Nesterov momentum needs a momentum above 0 (for example \(parameter: "momentum", value: "0.9"))")
         }
         self.momentum = momentum
         self.nesterov = nesterov

@@ -42,7 +42,7 @@ public struct EpochScheduler: Sendable, Equatable, Codable {
     public init(sampleCount: Int, seed: UInt64, batchSizes: BatchSizeSchedule, lastBatch: LastBatchPolicy = .keep) throws(ConfigurationError) {
         guard sampleCount >= 1 else { throw ConfigurationError("the training set is empty") }
         if lastBatch == .drop, let e = batchSizes.entries.first(where: { $0.batchSize > sampleCount }) {
-            throw ConfigurationError("batch size \(e.batchSize) is larger than the \(sampleCount) training samples, so --last-batch drop would leave no step; use a smaller batch or --last-batch keep")
+            throw ConfigurationError("batch size \(e.batchSize) is larger than the \(sampleCount) training samples, so \(parameter: "lastBatch", value: "drop") would leave no step; use a smaller batch or \(parameter: "lastBatch", value: "keep")")
         }
         self.sampleCount = sampleCount
         self.seed = seed

@@ -16,7 +16,7 @@ public enum Microsharding: Sendable, Equatable, Codable, CustomStringConvertible
     public init(validating value: Microsharding) throws(ConfigurationError) {
         switch value {
         case .perBatch(let n) where n < 1: throw ConfigurationError("a batch needs at least 1 microshard (got \(n))")
-        case .size(let n) where n < 1: throw ConfigurationError("--grain must be at least 1 sample (got \(n))")
+        case .size(let n) where n < 1: throw ConfigurationError("\(parameter: "grain") must be at least 1 sample (got \(n))")
         default: self = value
         }
     }

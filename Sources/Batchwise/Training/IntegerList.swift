@@ -13,7 +13,7 @@ extension MLP {
     /// Layer widths from `--layers`, input first, such as `64,128,10`.
     public static func widths(parsing text: String) throws(ConfigurationError) -> [Int] {
         guard let widths = parseIntegerList(text), widths.count >= 2 else {
-            throw ConfigurationError("--layers '\(text)' is not a list of at least two widths, input first, such as 64,128,10")
+            throw ConfigurationError("\(parameter: "widths") '\(text)' is not a list of at least two widths, input first, such as 64,128,10")
         }
         return widths
     }

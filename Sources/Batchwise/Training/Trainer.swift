@@ -70,7 +70,7 @@ public final class Trainer<Model: GradientModel>: @unchecked Sendable {
                 maxBatchSize: Int, seed: UInt64, microsharding: Microsharding? = nil, processGroup: (any ProcessGroup)? = nil,
                 allReduce strategy: AllReduceStrategy = .automatic) throws {
         if microsharding != nil, let g = processGroup, g.size > 1 {
-            throw ConfigurationError("--reproducible does not work across processes yet; run it in one process, or drop --reproducible under MPI")
+            throw ConfigurationError("\(parameter: "microsharding") does not work across processes yet; run it in one process, or drop \(parameter: "microsharding") under MPI")
         }
         guard maxBatchSize >= 1 else { throw ConfigurationError("batch size must be at least 1 (got \(maxBatchSize))") }
         if let m = microsharding { _ = try Microsharding(validating: m) }
@@ -144,7 +144,7 @@ public final class Trainer<Model: GradientModel>: @unchecked Sendable {
         let available = Double(max(topology.totalMemoryBytes, ProcessInfo.processInfo.physicalMemory))
         if available > 0 && bytes > 0.8 * available {
             let gib = { (b: Double) in String(format: "%.1f", b / 1_073_741_824) }
-            throw ConfigurationError("this model needs about \(gib(bytes)) GiB for parameters, optimizer state and \(sources) partial gradient buffer(s), but the machine has \(gib(available)) GiB; use fewer or narrower --layers, fewer --threads, a smaller --batch-size (or a larger --grain)")
+            throw ConfigurationError("this model needs about \(gib(bytes)) GiB for parameters, optimizer state and \(sources) partial gradient buffer(s), but the machine has \(gib(available)) GiB; use fewer or narrower \(parameter: "widths"), fewer \(parameter: "workers"), a smaller \(parameter: "maxBatchSize") (or a larger \(parameter: "grain"))")
         }
     }
 
@@ -170,10 +170,10 @@ public final class Trainer<Model: GradientModel>: @unchecked Sendable {
     /// Checks that `dataset` fits the model, with a message that says what to change.
     public func validate(_ dataset: Dataset) throws(ConfigurationError) {
         guard dataset.featureWidth == model.inputWidth else {
-            throw ConfigurationError("\(dataset.name) has \(dataset.featureWidth) features per sample but the model's input layer is \(model.inputWidth) wide; make the first --layers entry \(dataset.featureWidth)")
+            throw ConfigurationError("\(dataset.name) has \(dataset.featureWidth) features per sample but the model's input layer is \(model.inputWidth) wide; make the first \(parameter: "widths") entry \(dataset.featureWidth)")
         }
         guard dataset.targetWidth == model.targetWidth else {
-            throw ConfigurationError("\(dataset.name) has \(dataset.targetWidth) target value(s) per sample but the model expects \(model.targetWidth); for mse or l1 make the last --layers entry \(dataset.targetWidth)")
+            throw ConfigurationError("\(dataset.name) has \(dataset.targetWidth) target value(s) per sample but the model expects \(model.targetWidth); for mse or l1 make the last \(parameter: "widths") entry \(dataset.targetWidth)")
         }
         guard dataset.count >= 1 else { throw ConfigurationError("\(dataset.name) has no samples") }
         if let outputs = model.classCount {
@@ -181,7 +181,7 @@ public final class Trainer<Model: GradientModel>: @unchecked Sendable {
                 throw ConfigurationError("\(dataset.name) has no class labels; a classifier needs integer class labels")
             }
             guard classes <= outputs else {
-                throw ConfigurationError("\(dataset.name) has labels up to \(classes - 1) but the output layer has \(outputs) classes; make the last --layers entry at least \(classes)")
+                throw ConfigurationError("\(dataset.name) has labels up to \(classes - 1) but the output layer has \(outputs) classes; make the last \(parameter: "widths") entry at least \(classes)")
             }
         }
     }

@@ -1,11 +1,16 @@
 /// Training stopped because the numbers went bad.
 public struct TrainingError: Error, CustomStringConvertible, Sendable, Equatable {
-    public let message: String
-    public init(_ message: String) { self.message = message }
+    /// What went wrong, with the parameters it names (see `ErrorText`).
+    public let text: ErrorText
+    /// Creates the error; a literal may name parameters with `\(parameter:)`.
+    public init(_ text: ErrorText) { self.text = text }
+    /// The message with each parameter under its API name.
+    public var message: String { text.description }
+    /// The same as `message`.
     public var description: String { message }
 
     static func nonFinite(step: Int, epoch: Int, learningRate: Float) -> TrainingError {
-        TrainingError("the loss became NaN or infinite at step \(step) (epoch \(epoch)); the learning rate \(learningRate) is probably too high — try a smaller --lr")
+        TrainingError("the loss became NaN or infinite at step \(step) (epoch \(epoch)); the learning rate \(learningRate) is probably too high — try a smaller \(parameter: "learningRate")")
     }
 }
 

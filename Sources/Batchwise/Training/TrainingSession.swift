@@ -75,7 +75,7 @@ public final class TrainingSession {
         state.trainingSamples = train.count
         if let resume {
             if let n = resume.state.trainingSamples, n != train.count {
-                throw ConfigurationError("the checkpoint's run trained on \(n) samples but the training data now has \(train.count); resume with the same data (and --validation-split) it started with")
+                throw ConfigurationError("the checkpoint's run trained on \(n) samples but the training data now has \(train.count); resume with the same data (and \(parameter: "validationSplit")) it started with")
             }
             let s = resume.state
             guard s.epoch >= 1, s.stepInEpoch >= 0, s.epoch > configuration.epochs || s.stepInEpoch <= scheduler.steps(epoch: s.epoch),

@@ -1,0 +1,57 @@
+import Batchwise
+
+/// The `batchwise` flag that sets each library parameter an error names: the one place where
+/// library errors (which name API parameters, see `ErrorText`) become advice about flags.
+enum FlagNames {
+    /// API parameter → flag (or the words for it).
+    static let flags: [String: String] = [
+        "allReduce": "--all-reduce",
+        "batchSize": "--batch-size",
+        "batchSizes": "--batch-sizes",
+        "baseBatchSize": "--base-batch-size",
+        "divisor": "--scale",
+        "grain": "--grain",
+        "labelColumn": "--label",
+        "labels": "--labels",
+        "lastBatch": "--last-batch",
+        "learningRate": "--lr",
+        "loss": "--loss",
+        "maxBatchSize": "--batch-size",
+        "maxEpochs": "--max-epochs",
+        "microsharding": "--reproducible",
+        "momentum": "--momentum",
+        "oversubscribe": "--oversubscribe",
+        "path": "--data or --test",
+        "placement": "--placement",
+        "targetAccuracy": "--target-accuracy",
+        "targetLoss": "--target-loss",
+        "threadCounts": "--threads",
+        "timedSteps": "--steps",
+        "validationSplit": "--validation-split",
+        "warmupSteps": "--warmup-steps",
+        "widths": "--layers",
+        "workers": "--threads",
+    ]
+
+    /// Parameters set by a flag that takes no value: a suggested `true` is the flag alone.
+    static let switches: Set<String> = ["oversubscribe", "microsharding"]
+
+    /// `text` with each parameter as its flag (and a suggested value after it).
+    static func render(_ text: ErrorText) -> String {
+        text.rendered { parameter, value in
+            guard let flag = flags[parameter] else { return "`" + parameter + (value.map { ": " + $0 } ?? "") + "`" }
+            guard let value, !(switches.contains(parameter) && value == "true") else { return flag }
+            return flag + " " + value
+        }
+    }
+
+    /// The message of a library error as the command prints it, or nil for another error.
+    static func message(for error: any Error) -> String? {
+        switch error {
+        case let e as ConfigurationError: render(e.text)
+        case let e as DataError: e.located(render(e.text))
+        case let e as TrainingError: render(e.text)
+        default: nil
+        }
+    }
+}
