@@ -58,10 +58,7 @@ struct BenchBatchSizeCommand: ParsableCommand {
     @OptionGroup var placement: PlacementOptions
     @Option(parsing: .unconditional, help: "Seed for the weights, the validation split, shuffling and synthetic data.")
     var seed: UInt64 = 1
-    @Option(help: "Write the results to this JSON file (an array, one object per batch size).")
-    var json: String?
-    @Option(help: "Draw steps and samples to the target against batch size into this SVG file.")
-    var svg: String?
+    @OptionGroup var files: ReportFiles<BatchSizeReport>
 
     func run() throws {
         let sweep = try makeSweep()
@@ -75,7 +72,7 @@ struct BenchBatchSizeCommand: ParsableCommand {
         }
         try sweep.check(trainingSamples: data.train.count, validationSamples: validation.count)
         // Refuse what cannot be written before minutes of training.
-        for path in [json, svg].compactMap({ $0 }) { try ScalingBenchmark.checkOutputPath(path) }
+        try files.check()
         let task = synthetic.map { "synthetic \($0)" } ?? "digits"
         print("\(task): \(data.train.count) training, \(validation.count) validation samples; "
               + "\(sweep.widths.map(String.init).joined(separator: "-")), lr \(sweep.learningRateRule), \(plan.workerCount) thread(s); to \(sweep.target)")
@@ -86,15 +83,7 @@ struct BenchBatchSizeCommand: ParsableCommand {
             fflush(nil)
         }
         print("")
-        print(report.table(), terminator: "")
-        if let json {
-            try report.writeJSON(to: json)
-            print("wrote \(json)")
-        }
-        if let svg {
-            try BatchSizePlot(report: report).write(to: svg)
-            print("wrote \(svg)")
-        }
+        try files.write(report)
     }
 
     /// The sweep the flags describe, checked before anything loads or runs.
@@ -120,4 +109,11 @@ struct BenchBatchSizeCommand: ParsableCommand {
         return try BatchSizeSweep(batchSizes: sizes, widths: widths, target: target, maxEpochs: maxEpochs, learningRate: lr,
                                   baseBatchSize: base, seed: seed)
     }
+}
+
+extension BatchSizeReport: BenchmarkReport {
+    static let jsonHelp = "Write the results to this JSON file (an array, one object per batch size)."
+    static let svgHelp = "Draw steps and samples to the target against batch size into this SVG file."
+
+    func writeSVG(to path: String) throws(OutputFileError) { try BatchSizePlot(report: self).write(to: path) }
 }
