@@ -90,14 +90,7 @@ struct BenchBatchSizeCommand: ParsableCommand {
     private func makeSweep() throws -> BatchSizeSweep {
         let sizes = try BatchSizeSweep.parseBatchSizes(batchSizes)
         let target = try BatchSizeTarget(loss: targetLoss, accuracy: targetAccuracy)
-        let base: Int?
-        switch lrScaling.lowercased() {
-        case "linear": base = baseBatchSize ?? 32
-        case "none":
-            if baseBatchSize != nil { throw ConfigurationError("--base-batch-size needs --lr-scaling linear") }
-            base = nil
-        default: throw ConfigurationError("--lr-scaling must be linear or none (got '\(lrScaling)')")
-        }
+        let base = try LearningRateScalingFlags.base(scaling: lrScaling, default: "linear", baseBatchSize: baseBatchSize, defaultBase: 32)
         let widths: [Int]
         if let layers {
             widths = try MLP.widths(parsing: layers)
