@@ -58,10 +58,7 @@ struct BenchBatchSizeCommand: ParsableCommand {
     @OptionGroup var placement: PlacementOptions
     @Option(parsing: .unconditional, help: "Seed for the weights, the validation split, shuffling and synthetic data.")
     var seed: UInt64 = 1
-    @Option(help: "Write the results to this JSON file (an array, one object per batch size).")
-    var json: String?
-    @Option(help: "Draw steps and samples to the target against batch size into this SVG file.")
-    var svg: String?
+    @OptionGroup var files: ReportFiles<BatchSizeReport>
 
     func run() throws {
         let sweep = try makeSweep()
@@ -75,7 +72,7 @@ struct BenchBatchSizeCommand: ParsableCommand {
         }
         try sweep.check(trainingSamples: data.train.count, validationSamples: validation.count)
         // Refuse what cannot be written before minutes of training.
-        for path in [json, svg].compactMap({ $0 }) { try ScalingBenchmark.checkOutputPath(path) }
+        try files.check()
         let task = synthetic.map { "synthetic \($0)" } ?? "digits"
         print("\(task): \(data.train.count) training, \(validation.count) validation samples; "
               + "\(sweep.widths.map(String.init).joined(separator: "-")), lr \(sweep.learningRateRule), \(plan.workerCount) thread(s); to \(sweep.target)")
@@ -86,29 +83,14 @@ struct BenchBatchSizeCommand: ParsableCommand {
             fflush(nil)
         }
         print("")
-        print(report.table(), terminator: "")
-        if let json {
-            try report.writeJSON(to: json)
-            print("wrote \(json)")
-        }
-        if let svg {
-            try BatchSizePlot(report: report).write(to: svg)
-            print("wrote \(svg)")
-        }
+        try files.write(report)
     }
 
     /// The sweep the flags describe, checked before anything loads or runs.
     private func makeSweep() throws -> BatchSizeSweep {
         let sizes = try BatchSizeSweep.parseBatchSizes(batchSizes)
         let target = try BatchSizeTarget(loss: targetLoss, accuracy: targetAccuracy)
-        let base: Int?
-        switch lrScaling.lowercased() {
-        case "linear": base = baseBatchSize ?? 32
-        case "none":
-            if baseBatchSize != nil { throw ConfigurationError("--base-batch-size needs --lr-scaling linear") }
-            base = nil
-        default: throw ConfigurationError("--lr-scaling must be linear or none (got '\(lrScaling)')")
-        }
+        let base = try LearningRateScalingFlags.base(scaling: lrScaling, default: "linear", baseBatchSize: baseBatchSize, defaultBase: 32)
         let widths: [Int]
         if let layers {
             widths = try MLP.widths(parsing: layers)
@@ -120,4 +102,11 @@ struct BenchBatchSizeCommand: ParsableCommand {
         return try BatchSizeSweep(batchSizes: sizes, widths: widths, target: target, maxEpochs: maxEpochs, learningRate: lr,
                                   baseBatchSize: base, seed: seed)
     }
+}
+
+extension BatchSizeReport: BenchmarkReport {
+    static let jsonHelp = "Write the results to this JSON file (an array, one object per batch size)."
+    static let svgHelp = "Draw steps and samples to the target against batch size into this SVG file."
+
+    func writeSVG(to path: String) throws(OutputFileError) { try BatchSizePlot(report: self).write(to: path) }
 }

@@ -48,10 +48,7 @@ struct BenchScalingCommand: ParsableCommand {
     var seed: UInt64 = 1
     @Option(parsing: .unconditional, help: "SGD learning rate (small, so the loss stays finite).")
     var lr: Float = 0.001
-    @Option(help: "Write the results to this JSON file (an array, one object per thread count).")
-    var json: String?
-    @Option(help: "Draw speedup and efficiency against threads into this SVG file.")
-    var svg: String?
+    @OptionGroup var files: ReportFiles<ScalingReport>
     @Option(name: .customLong("all-reduce"),
             help: "automatic (the replicated pair at 2 threads on models up to 131,072 parameters, else reduce-scatter), reduce-scatter, or replicated-pair (2 threads only).")
     var allReduce: String = "automatic"
@@ -68,17 +65,52 @@ struct BenchScalingCommand: ParsableCommand {
                                          oversubscribe: oversubscribe, seed: seed, learningRate: lr, allReduce: strategy)
         // Refuse what cannot work before minutes of measuring.
         _ = try bench.plans(on: topology)
+        try files.check()
+        try files.write(try bench.run(on: topology))
+    }
+}
+
+extension ScalingReport: BenchmarkReport {
+    static let jsonHelp = "Write the results to this JSON file (an array, one object per thread count)."
+    static let svgHelp = "Draw speedup and efficiency against threads into this SVG file."
+
+    func writeSVG(to path: String) throws(OutputFileError) { try ScalingPlot(report: self).write(to: path) }
+}
+
+/// What a `bench` subcommand measures: printed as a table, and written as JSON and SVG on request.
+protocol BenchmarkReport {
+    /// The help of --json: what the file holds.
+    static var jsonHelp: String { get }
+    /// The help of --svg: what the figure draws.
+    static var svgHelp: String { get }
+
+    func table() -> String
+    func writeJSON(to path: String) throws(OutputFileError)
+    func writeSVG(to path: String) throws(OutputFileError)
+}
+
+/// The --json and --svg files of a `bench` subcommand.
+struct ReportFiles<Report: BenchmarkReport>: ParsableArguments {
+    @Option(help: ArgumentHelp(Report.jsonHelp))
+    var json: String?
+    @Option(help: ArgumentHelp(Report.svgHelp))
+    var svg: String?
+
+    /// Refuses a path that cannot be written, before minutes of measuring.
+    func check() throws {
         for path in [json, svg].compactMap({ $0 }) { try ScalingBenchmark.checkOutputPath(path) }
-        let report = try bench.run(on: topology)
+    }
+
+    /// Prints the report's table, then writes each file asked for and names it.
+    func write(_ report: Report) throws {
         print(report.table(), terminator: "")
         if let json {
             try report.writeJSON(to: json)
             print("wrote \(json)")
         }
         if let svg {
-            try ScalingPlot(report: report).write(to: svg)
+            try report.writeSVG(to: svg)
             print("wrote \(svg)")
         }
     }
-
 }

@@ -173,14 +173,8 @@ struct TrainCommand: ParsableCommand {
         }
         let rate = lr ?? (optimizerName == "sgd" ? 0.05 : 0.001)
         guard rate.isFinite && rate > 0 else { throw ConfigurationError("--lr must be a finite number above 0 (got \(rate))") }
-        var scalingBase: Int?
-        switch (lrScaling ?? "none").lowercased() {
-        case "none": if baseBatchSize != nil { throw ConfigurationError("--base-batch-size needs --lr-scaling linear") }
-        case "linear":
-            guard let b = baseBatchSize else { throw ConfigurationError("--lr-scaling linear needs --base-batch-size N (the batch size --lr was tuned for)") }
-            scalingBase = b
-        default: throw ConfigurationError("--lr-scaling must be none or linear (got '\(lrScaling!)')")
-        }
+        let scalingBase = try LearningRateScalingFlags.base(scaling: lrScaling, default: "none",
+                                                            baseBatchSize: baseBatchSize, defaultBase: nil)
         let schedule = try LearningRateSchedule(base: rate, shape: try LearningRateSchedule.parseShape(lrSchedule ?? "constant"),
                                                 warmupSteps: warmupSteps ?? 0, scalingBaseBatchSize: scalingBase)
         let batches: BatchSizeSchedule

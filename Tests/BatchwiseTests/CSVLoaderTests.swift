@@ -18,6 +18,17 @@ import Batchwise
         }
     }
 
+    /// Parses `text` expecting a `DataError` that names `line` and `column` (nil: none) and
+    /// whose message contains every one of `fragments`.
+    private func expectParseError(_ text: String, _ loader: CSVLoader = CSVLoader(), line: Int?, column: Int?,
+                                  mentioning fragments: [String] = [],
+                                  sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let e = try parseError(text, loader, sourceLocation: sourceLocation)
+        #expect(e.line == line, sourceLocation: sourceLocation)
+        #expect(e.column == column, sourceLocation: sourceLocation)
+        for fragment in fragments { #expect(e.message.contains(fragment), sourceLocation: sourceLocation) }
+    }
+
     /// A file in the temporary directory with a name no other test uses; removed by the caller.
     private func temporaryFile(_ text: String) throws -> URL {
         let url = FileManager.default.temporaryDirectory
@@ -100,10 +111,7 @@ import Batchwise
         #expect(withHeader.count == 1)
         #expect(withHeader.features == [1, 2])
         // Forced no header: a non-numeric first row is a bad sample at line 1.
-        let error = try parseError("a,b,y\n1,2,0\n", CSVLoader(header: false))
-        #expect(error.line == 1)
-        #expect(error.column == 1)
-        #expect(error.message.contains("'a' is not a number"))
+        try expectParseError("a,b,y\n1,2,0\n", CSVLoader(header: false), line: 1, column: 1, mentioning: ["'a' is not a number"])
     }
 
     @Test func regressionAllowsNonIntegerAndNegativeTargets() throws {
@@ -154,71 +162,42 @@ import Batchwise
     }
 
     @Test func lineNumbersCountBlankLines() throws {
-        let e = try parseError("1,2,0\n\n\n3,oops,1\n")
-        #expect(e.line == 4)
-        #expect(e.column == 2)
+        try expectParseError("1,2,0\n\n\n3,oops,1\n", line: 4, column: 2)
     }
 
     @Test func emptyCell() throws {
-        let e = try parseError("a,b,y\n1,2,0\n3,,1\n")
-        #expect(e.line == 3)
-        #expect(e.column == 2)
-        #expect(e.message.contains("empty"))
+        try expectParseError("a,b,y\n1,2,0\n3,,1\n", line: 3, column: 2, mentioning: ["empty"])
     }
 
     @Test(arguments: ["nan", "NaN", "-nan"])
     func notANumberCellIsRefused(_ cell: String) throws {
-        let e = try parseError("a,b,y\n1,2,0\n3,\(cell),1\n")
-        #expect(e.line == 3)
-        #expect(e.column == 2)
-        #expect(e.message.contains("'\(cell)'"))
-        #expect(e.message.contains("not a finite number"))
+        try expectParseError("a,b,y\n1,2,0\n3,\(cell),1\n", line: 3, column: 2, mentioning: ["'\(cell)'", "not a finite number"])
     }
 
     @Test(arguments: ["inf", "-inf", "Infinity", "1e39"])
     func infiniteCellIsRefused(_ cell: String) throws {
-        let e = try parseError("1,2,0\n\(cell),4,1\n")
-        #expect(e.line == 2)
-        #expect(e.column == 1)
-        #expect(e.message.contains("not a finite number"))
+        try expectParseError("1,2,0\n\(cell),4,1\n", line: 2, column: 1, mentioning: ["not a finite number"])
     }
 
     @Test func nanInTheLabelColumnIsRefusedUnderRegressionToo() throws {
-        let e = try parseError("x,y\n1,0.5\n2,nan\n", CSVLoader(classification: false))
-        #expect(e.line == 3)
-        #expect(e.column == 2)
-        #expect(e.message.contains("not a finite number"))
+        try expectParseError("x,y\n1,0.5\n2,nan\n", CSVLoader(classification: false), line: 3, column: 2, mentioning: ["not a finite number"])
     }
 
     @Test func negativeLabel() throws {
-        let e = try parseError("a,b,y\n1,2,0\n3,4,-1\n")
-        #expect(e.line == 3)
-        #expect(e.column == 3)
-        #expect(e.message.contains("label '-1'"))
-        #expect(e.message.contains("not a class number"))
+        try expectParseError("a,b,y\n1,2,0\n3,4,-1\n", line: 3, column: 3, mentioning: ["label '-1'", "not a class number"])
     }
 
     @Test func nonIntegerLabelUnderClassification() throws {
-        let e = try parseError("1,2,0\n3,4,1.5\n")
-        #expect(e.line == 2)
-        #expect(e.column == 3)
-        #expect(e.message.contains("label '1.5'"))
-        #expect(e.message.contains("mse"))
+        try expectParseError("1,2,0\n3,4,1.5\n", line: 2, column: 3, mentioning: ["label '1.5'", "mse"])
     }
 
     @Test func nonIntegerLabelByIndexPointsAtThatColumn() throws {
-        let e = try parseError("0,2,3\n0.5,4,5\n", CSVLoader(label: .index(0)))
-        #expect(e.line == 2)
-        #expect(e.column == 1)
-        #expect(e.message.contains("label '0.5'"))
+        try expectParseError("0,2,3\n0.5,4,5\n", CSVLoader(label: .index(0)), line: 2, column: 1, mentioning: ["label '0.5'"])
     }
 
     @Test(arguments: ["", "\n", "\n  \n\t\n"])
     func emptyFile(_ text: String) throws {
-        let e = try parseError(text)
-        #expect(e.line == nil)
-        #expect(e.column == nil)
-        #expect(e.message.contains("empty"))
+        try expectParseError(text, line: nil, column: nil, mentioning: ["empty"])
     }
 
     @Test func emptyFileWithCRLFBlankLines() throws {
@@ -356,9 +335,6 @@ import Batchwise
 
 extension CSVLoaderTests {
     @Test func emptyCellInTheFirstRowIsAnErrorNotAHeader() throws {
-        let e = try parseError("1,,0\n3,4,1\n")
-        #expect(e.line == 1)
-        #expect(e.column == 2)
-        #expect(e.message.contains("empty"))
+        try expectParseError("1,,0\n3,4,1\n", line: 1, column: 2, mentioning: ["empty"])
     }
 }

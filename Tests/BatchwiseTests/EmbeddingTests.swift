@@ -1,44 +1,7 @@
 import Batchwise // public API only: this file is what an embedding program can write
 import Testing
 
-/// A custom model written outside the library: least-squares linear regression
-/// ℓ_i = ½ (w·x_i + b − y_i)², whose only duty is to add gradient and loss sums into buffers.
-final class LinearRegression: GradientModel {
-    final class Scratch {}
-    let inputWidth: Int
-    var parameterCount: Int { inputWidth + 1 }
-    var targetWidth: Int { 1 }
-
-    init(inputs: Int) { inputWidth = inputs }
-
-    func initialize(parameters: UnsafeMutableBufferPointer<Float>, seed: UInt64) {
-        parameters.update(repeating: 0)
-    }
-
-    func makeWorkspace(maxSamples: Int, topology: Topology, numaNode: Int?) -> Scratch { Scratch() }
-
-    func accumulateGradient(parameters: UnsafePointer<Float>, samples: ShardSamples,
-                            gradient: UnsafeMutablePointer<Float>, workspace: Scratch) -> ShardLoss {
-        var loss = 0.0
-        for s in 0..<samples.count {
-            let x = samples.inputs + s * inputWidth
-            var r = parameters[inputWidth] - samples.targets[s]
-            for j in 0..<inputWidth { r += parameters[j] * x[j] }
-            for j in 0..<inputWidth { gradient[j] += r * x[j] }
-            gradient[inputWidth] += r
-            loss += Double(r * r / 2)
-        }
-        return ShardLoss(lossSum: loss)
-    }
-
-    func evaluate(parameters: UnsafePointer<Float>, samples: ShardSamples, workspace: Scratch) -> ShardLoss {
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: parameterCount)
-        defer { scratch.deallocate() }
-        scratch.initialize(repeating: 0, count: parameterCount)
-        return accumulateGradient(parameters: parameters, samples: samples, gradient: scratch, workspace: workspace)
-    }
-}
-
+/// The model is `LeastSquares` (LeastSquares.swift), written against the public API only too.
 @Suite struct EmbeddingTests {
     @Test func aCustomModelTrainsThroughThePublicAPI() throws {
         // y = 2·x0 − 3·x1 + 0.5, no noise: SGD must recover the coefficients.
@@ -51,7 +14,7 @@ final class LinearRegression: GradientModel {
         let data = Dataset(name: "plane", features: features, targets: targets, featureWidth: 2, targetWidth: 1, classCount: nil)
         let topology = try Topology()
         let plan = try PlacementPlan(topology: topology, workers: 2, placement: .compact, oversubscribe: true)
-        let trainer = try Trainer(model: LinearRegression(inputs: 2), optimizer: try SGD(momentum: 0.5),
+        let trainer = try Trainer(model: LeastSquares(inputs: 2, bias: true), optimizer: try SGD(momentum: 0.5),
                                   topology: topology, plan: plan, maxBatchSize: 20, seed: 1)
         let summaries = try trainer.fit(train: data, test: data, epochs: 40, batchSize: 20, learningRate: 0.1, seed: 1)
         let w = trainer.parameterValues

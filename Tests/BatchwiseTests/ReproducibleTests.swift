@@ -78,30 +78,6 @@ import Testing
 
 /// The noise-scale estimator on a problem whose answer is known in closed form.
 @Suite(.serialized) struct NoiseScaleTests {
-    /// Least squares ℓ_i = ½(w·x_i − y_i)² without bias.
-    final class LeastSquares: GradientModel {
-        final class Scratch {}
-        let inputWidth: Int
-        var parameterCount: Int { inputWidth }
-        var targetWidth: Int { 1 }
-        init(inputs: Int) { inputWidth = inputs }
-        func initialize(parameters: UnsafeMutableBufferPointer<Float>, seed: UInt64) { parameters.update(repeating: 0) }
-        func makeWorkspace(maxSamples: Int, topology: Topology, numaNode: Int?) -> Scratch { Scratch() }
-        func accumulateGradient(parameters: UnsafePointer<Float>, samples: ShardSamples,
-                                gradient: UnsafeMutablePointer<Float>, workspace: Scratch) -> ShardLoss {
-            var loss = 0.0
-            for s in 0..<samples.count {
-                let x = samples.inputs + s * inputWidth
-                var r = -samples.targets[s]
-                for j in 0..<inputWidth { r += parameters[j] * x[j] }
-                for j in 0..<inputWidth { gradient[j] += r * x[j] }
-                loss += Double(r * r / 2)
-            }
-            return ShardLoss(lossSum: loss)
-        }
-        func evaluate(parameters: UnsafePointer<Float>, samples: ShardSamples, workspace: Scratch) -> ShardLoss { ShardLoss() }
-    }
-
     /// y = w*·x + ε, x ~ N(0, I_d), ε ~ N(0, σ²), evaluated at w = 0 (so δ = w − w* = −w*):
     /// the per-sample gradient is g = (δ·x − ε)x, with mean G = δ and
     /// E|g|² = |δ|²(d + 2) + σ²d (Gaussian fourth moments), hence
@@ -120,7 +96,7 @@ import Testing
         }
         let data = Dataset(name: "linear", features: x, targets: y, featureWidth: d, targetWidth: 1, classCount: nil)
         let plan = try PlacementPlan(topology: Fixture.topology, workers: workers, placement: .compact, oversubscribe: true)
-        let trainer = try Trainer(model: LeastSquares(inputs: d), optimizer: try SGD(), topology: Fixture.topology, plan: plan,
+        let trainer = try Trainer(model: LeastSquares(inputs: d, bias: false), optimizer: try SGD(), topology: Fixture.topology, plan: plan,
                                   maxBatchSize: 256, seed: 1, microsharding: reproducible ? .size(32) : nil)
         trainer.noiseScale = GradientNoiseScale(smoothing: 0.002)
         let scheduler = try EpochScheduler(sampleCount: n, seed: 3, batchSizes: try BatchSizeSchedule(constant: 256))
