@@ -11,6 +11,8 @@ public protocol BinaryArrayLoader: Sendable {
 }
 
 extension BinaryArrayLoader {
+    /// Reads the file at `path`, gzip-compressed or not (zlib's `inflate`, capped at
+    /// `maximumBytes`), and decodes it.
     public func load(path: String) throws(DataError) -> NumericArray {
         try parse(DataFile.read(path: path, maximumBytes: maximumBytes), name: path)
     }

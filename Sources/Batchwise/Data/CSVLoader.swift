@@ -9,10 +9,13 @@ import Foundation
 public struct CSVLoader: Sendable {
     /// Which column holds the label (target).
     public enum LabelColumn: Sendable, Equatable {
+        /// The last column (the default).
         case last
         /// No label column: every column is a feature (data to predict on); targets are 0.
         case none
+        /// The column at this 0-based index.
         case index(Int)      // 0-based
+        /// The column whose header cell is this name; the file needs a header row.
         case name(String)    // needs a header
 
         /// Parses `--label`: a header name, or a 0-based column number.
@@ -21,12 +24,14 @@ public struct CSVLoader: Sendable {
         }
     }
 
+    /// Which column holds the label; `.none` for data without labels.
     public var label: LabelColumn
     /// nil: detect; true/false: the first row is / is not a header.
     public var header: Bool?
     /// True when labels are class indices (cross-entropy): they must be integers ≥ 0.
     public var classification: Bool
 
+    /// A loader with the given label column, header detection and label kind.
     public init(label: LabelColumn = .last, header: Bool? = nil, classification: Bool = true) {
         self.label = label
         self.header = header

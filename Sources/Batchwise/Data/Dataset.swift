@@ -1,16 +1,24 @@
 /// Samples in memory: a row-major `count × featureWidth` feature matrix and a
 /// `count × targetWidth` target matrix (a class index stored as a float, or regression values).
 public struct Dataset: Sendable {
+    /// A name for messages: the file path, or a description such as "digits (train)".
     public let name: String
+    /// `count × featureWidth` features, row-major: sample i is `features[i * featureWidth ..< (i + 1) * featureWidth]`.
     public let features: [Float]
+    /// `count × targetWidth` targets, row-major: class indices stored as floats, or regression values.
     public let targets: [Float]
+    /// Features per sample (at least 1).
     public let featureWidth: Int
+    /// Targets per sample (at least 1; exactly 1 for classification).
     public let targetWidth: Int
     /// The number of classes for a classification dataset (labels are 0..<classCount).
     public let classCount: Int?
 
+    /// The number of samples.
     public var count: Int { featureWidth == 0 ? 0 : features.count / featureWidth }
 
+    /// Wraps the given matrices; traps if they disagree on the sample count, or if a
+    /// class label is not an integer in `0..<classCount`.
     public init(name: String, features: [Float], targets: [Float], featureWidth: Int, targetWidth: Int, classCount: Int?) {
         precondition(featureWidth >= 1 && targetWidth >= 1)
         precondition(features.count % featureWidth == 0 && targets.count == features.count / featureWidth * targetWidth,

@@ -6,12 +6,17 @@
 /// - `minmax`: to [0, 1] over the training set (constant features map to 0);
 /// - `standard`: zero mean and unit variance over the training set (constant features: factor 1).
 public struct FeatureScaling: Sendable, Equatable, Codable {
+    /// The scaling rule: `none`, `minmax` or `standard` (see ``FeatureScaling``); the raw value is
+    /// the name used on the command line and in checkpoints.
     public enum Kind: String, Sendable, Codable, CaseIterable { case none, minmax, standard }
 
+    /// The rule the offsets and factors were fitted with.
     public let kind: Kind
     /// Every raw value is divided by this first (`--scale 255` for bytes).
     public let divisor: Float
+    /// Per-feature offsets, subtracted after dividing by `divisor`; one per feature.
     public let offsets: [Float]
+    /// Per-feature factors, multiplied in last; one per feature.
     public let factors: [Float]
 
     /// Fits the scaling on `data`.

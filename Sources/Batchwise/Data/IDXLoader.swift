@@ -11,6 +11,8 @@ public struct IDXLoader: BinaryArrayLoader {
     /// The most bytes a gzip-compressed file may decompress to.
     public var maximumBytes: Int
 
+    /// A loader that refuses gzip files inflating to more than `maximumBytes` bytes
+    /// (default: an eighth of physical memory, at least 256 MiB).
     public init(maximumBytes: Int = DataFile.defaultMaximumBytes) {
         self.maximumBytes = maximumBytes
     }
@@ -28,6 +30,8 @@ public struct IDXLoader: BinaryArrayLoader {
         }
     }
 
+    /// Decodes an IDX file's plain bytes, checking the header against their length; `name` is
+    /// used in errors. O(elements).
     public static func decode(_ raw: UnsafeRawBufferPointer, name: String) throws(DataError) -> NumericArray {
         guard raw.count >= 4 else {
             throw DataError(file: name, "the header is truncated: the file has \(raw.count) bytes but an IDX file starts with a 4-byte magic number")

@@ -10,6 +10,8 @@ public struct NPYLoader: BinaryArrayLoader {
     /// The most bytes a gzip-compressed file may decompress to.
     public var maximumBytes: Int
 
+    /// A loader that refuses gzip files inflating to more than `maximumBytes` bytes
+    /// (default: an eighth of physical memory, at least 256 MiB).
     public init(maximumBytes: Int = DataFile.defaultMaximumBytes) {
         self.maximumBytes = maximumBytes
     }
@@ -20,6 +22,8 @@ public struct NPYLoader: BinaryArrayLoader {
     /// numpy itself refuses headers over 10 000 bytes by default; this is far beyond that.
     private static let maximumHeaderLength = 1 << 20
 
+    /// Decodes an NPY file's plain bytes (versions 1 to 3, little-endian, C order), checking the
+    /// header against their length; `name` is used in errors. O(elements).
     public static func decode(_ raw: UnsafeRawBufferPointer, name: String) throws(DataError) -> NumericArray {
         guard raw.starts(with: magic.prefix(raw.count)) else {
             throw DataError(file: name, "not an NPY file: it does not start with \\x93NUMPY")

@@ -6,6 +6,7 @@
 public struct NumericArray: Sendable, Equatable {
     /// The element types IDX and NPY files store.
     public enum ElementType: Sendable, Equatable, CustomStringConvertible {
+        /// Unsigned and signed integers and IEEE floats of 8 to 64 bits.
         case uint8, int8, int16, int32, int64, float32, float64
 
         /// Bytes per element.
@@ -41,6 +42,8 @@ public struct NumericArray: Sendable, Equatable {
     /// The `shape.reduce(1, *)` values in row-major order.
     public let values: [Float]
 
+    /// Wraps already-converted values; traps if `shape` is empty or its product is not
+    /// `values.count`.
     public init(file: String, shape: [Int], elementType: ElementType, values: [Float]) {
         precondition(!shape.isEmpty && shape.reduce(1, *) == values.count, "the shape and the value count disagree")
         self.file = file

@@ -2,6 +2,7 @@ import Foundation
 
 /// An element-wise activation between dense layers.
 public enum Activation: String, Sendable, CaseIterable, Codable {
+    /// max(0, x), tanh x and 1 / (1 + e⁻ˣ); the raw value is the command-line name.
     case relu, tanh, sigmoid
 
     /// Parses a name given on the command line.

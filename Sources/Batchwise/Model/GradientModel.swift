@@ -4,8 +4,11 @@ public struct ShardSamples {
     public let inputs: UnsafePointer<Float>
     /// `count × targetWidth` floats (a class index stored as a float, or regression targets).
     public let targets: UnsafePointer<Float>
+    /// The number of samples in the shard (0 is allowed).
     public let count: Int
 
+    /// Views `count` samples at `inputs` and `targets`; the memory stays the caller's and must
+    /// outlive the model call.
     public init(inputs: UnsafePointer<Float>, targets: UnsafePointer<Float>, count: Int) {
         self.inputs = inputs
         self.targets = targets
@@ -20,6 +23,7 @@ public struct ShardLoss: Sendable, Equatable {
     /// Number of samples whose predicted class equals the label (0 for regression).
     public var correct: Int
 
+    /// Sums as given; the default is an empty shard's.
     public init(lossSum: Double = 0, correct: Int = 0) {
         self.lossSum = lossSum
         self.correct = correct

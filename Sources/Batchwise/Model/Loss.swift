@@ -10,6 +10,8 @@ public enum Loss: String, Sendable, CaseIterable, Codable {
     /// (1/k) Σ_j |z_j − t_j|; its subgradient at 0 is taken as 0.
     case l1
 
+    /// Parses a name given on the command line: `cross-entropy` (or `ce`), `mse` (or `l2`),
+    /// `l1` (or `mae`), in any case.
     public init(parsing text: String) throws(ConfigurationError) {
         let key = text.lowercased()
         let aliases: [String: Loss] = ["cross-entropy": .crossEntropy, "crossentropy": .crossEntropy, "ce": .crossEntropy,

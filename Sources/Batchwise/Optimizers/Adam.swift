@@ -11,13 +11,18 @@ import Foundation
 ///
 /// State: two slots per parameter, m then v.
 public struct Adam: Optimizer, Equatable, Codable {
+    /// β₁, the decay of the first-moment average m, in [0, 1).
     public let beta1: Float
+    /// β₂, the decay of the second-moment average v, in [0, 1).
     public let beta2: Float
+    /// ε, added to √v̂ in the denominator (> 0).
     public let epsilon: Float
+    /// λ (≥ 0): L2 into the gradient for Adam, decoupled shrinkage for AdamW.
     public let weightDecay: Float
     /// true for AdamW.
     public let decoupledWeightDecay: Bool
 
+    /// Checks the settings: betas in [0, 1), ε > 0, λ finite and ≥ 0.
     public init(beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0,
                 decoupledWeightDecay: Bool = false) throws(ConfigurationError) {
         guard beta1.isFinite, beta1 >= 0, beta1 < 1, beta2.isFinite, beta2 >= 0, beta2 < 1 else {
@@ -44,8 +49,11 @@ public struct Adam: Optimizer, Equatable, Codable {
                       decoupledWeightDecay: c.decode(Bool.self, forKey: .decoupledWeightDecay))
     }
 
+    /// 2: m, then v.
     public var stateSlots: Int { 2 }
 
+    /// Applies the equations above to `parameters[range]` with t = `step`, wrapping the C kernel
+    /// `bw_adam_update` (vectorised for the CPU's instruction set, no fused multiply-add). O(range.count).
     public func update(parameters: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
                        state: UnsafeMutablePointer<Float>, parameterCount: Int,
                        range: Range<Int>, step: Int, learningRate: Float) {

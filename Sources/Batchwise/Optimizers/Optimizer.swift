@@ -14,6 +14,8 @@ public protocol Optimizer: Sendable {
     ///   - gradient: the averaged gradient of `range`; `gradient[k]` belongs to parameter
     ///     `range.lowerBound + k`.
     ///   - state: the whole state buffer; slot s of parameter i is at `s * parameterCount + i`.
+    ///   - parameterCount: the length of the whole parameter vector, the stride between state slots.
+    ///   - range: the parameter indices to update, a contiguous run of all-reduce chunks.
     ///   - step: 1 for the first update, counting every optimizer step taken.
     ///   - learningRate: the rate for this step.
     func update(parameters: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,

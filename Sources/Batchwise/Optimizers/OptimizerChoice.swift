@@ -1,6 +1,8 @@
 /// The optimizers a training configuration can name, with their settings.
 public enum OptimizerChoice: Sendable, Equatable, Codable, CustomStringConvertible {
+    /// SGD, with or without (Nesterov) momentum.
     case sgd(SGD)
+    /// Adam, or AdamW when its weight decay is decoupled.
     case adam(Adam)
 
     /// The update rule.

@@ -8,10 +8,14 @@ import CBatchwiseKernels
 ///     d ← g + μ·v if Nesterov, else v
 ///     θ ← θ − η·d
 public struct SGD: Optimizer, Equatable, Codable {
+    /// μ, in [0, 1); 0 for plain SGD, with no state.
     public let momentum: Float
+    /// Whether the step uses Nesterov momentum (needs μ > 0).
     public let nesterov: Bool
+    /// λ, the L2 coefficient added to the gradient (≥ 0).
     public let weightDecay: Float
 
+    /// Checks the settings: μ in [0, 1), λ finite and ≥ 0, Nesterov only with μ > 0.
     public init(momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) throws(ConfigurationError) {
         guard momentum.isFinite, momentum >= 0, momentum < 1 else {
             throw ConfigurationError("momentum must be in [0, 1) (got \(momentum))")
@@ -36,8 +40,11 @@ public struct SGD: Optimizer, Equatable, Codable {
                       weightDecay: c.decode(Float.self, forKey: .weightDecay))
     }
 
+    /// 1 (the velocity v) with momentum, 0 without.
     public var stateSlots: Int { momentum > 0 ? 1 : 0 }
 
+    /// Applies the equations above to `parameters[range]`, wrapping the C kernel
+    /// `bw_sgd_update` (vectorised for the CPU's instruction set, no fused multiply-add). O(range.count).
     public func update(parameters: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
                        state: UnsafeMutablePointer<Float>, parameterCount: Int,
                        range: Range<Int>, step: Int, learningRate: Float) {

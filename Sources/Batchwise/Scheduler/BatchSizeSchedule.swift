@@ -5,9 +5,11 @@ import Foundation
 ///
 /// Written `64,256@5,1024@10`: 64 from epoch 1, 256 from epoch 5, 1024 from epoch 10.
 public struct BatchSizeSchedule: Sendable, Equatable, Codable, CustomStringConvertible {
+    /// One size and the epoch it takes over at (`256@5`).
     public struct Entry: Sendable, Equatable, Codable {
         /// The first epoch (1-based) that uses `batchSize`.
         public let epoch: Int
+        /// Samples per batch from `epoch` on (at least 1).
         public let batchSize: Int
     }
 
@@ -19,6 +21,7 @@ public struct BatchSizeSchedule: Sendable, Equatable, Codable, CustomStringConve
         try self.init(entries: [Entry(epoch: 1, batchSize: batchSize)])
     }
 
+    /// Checks the entries: the first at epoch 1, epochs strictly increasing, every size at least 1.
     public init(entries: [Entry]) throws(ConfigurationError) {
         guard let first = entries.first, first.epoch == 1 else {
             throw ConfigurationError("a batch-size schedule starts with the size for epoch 1, such as 64,256@5")

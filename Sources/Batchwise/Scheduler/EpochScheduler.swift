@@ -8,6 +8,8 @@ public enum LastBatchPolicy: String, Sendable, Codable, CaseIterable {
 
 /// One epoch, planned: the order of the samples and how it is cut into batches.
 public struct EpochPlan: Sendable {
+    /// A plan from its parts; traps unless `steps` batches of `batchSize` cover `order` exactly
+    /// (the last one possibly short).
     public init(epoch: Int, order: [Int32], batchSize: Int, steps: Int) {
         precondition(batchSize >= 1 && steps == (order.count + batchSize - 1) / batchSize, "steps must cover the order exactly")
         self.epoch = epoch
@@ -16,9 +18,11 @@ public struct EpochPlan: Sendable {
         self.steps = steps
     }
 
+    /// The epoch, 1-based.
     public let epoch: Int
     /// Sample indices in visiting order (a permutation of the training set).
     public let order: [Int32]
+    /// Samples per batch; the last batch may be shorter.
     public let batchSize: Int
     /// Optimizer steps in the epoch.
     public let steps: Int
@@ -34,11 +38,17 @@ public struct EpochPlan: Sendable {
 /// Depends only on (sample count, seed, schedule, policy), so any epoch's plan can be
 /// recomputed alone — resuming needs only (epoch, step within the epoch).
 public struct EpochScheduler: Sendable, Equatable, Codable {
+    /// Samples in the training set.
     public let sampleCount: Int
+    /// The seed of every epoch's shuffle.
     public let seed: UInt64
+    /// The batch size of each epoch, before capping at `sampleCount`.
     public let batchSizes: BatchSizeSchedule
+    /// What happens to a short last batch.
     public let lastBatch: LastBatchPolicy
 
+    /// Checks that the training set is not empty and that `.drop` leaves every epoch at least
+    /// one step.
     public init(sampleCount: Int, seed: UInt64, batchSizes: BatchSizeSchedule, lastBatch: LastBatchPolicy = .keep) throws(ConfigurationError) {
         guard sampleCount >= 1 else { throw ConfigurationError("the training set is empty") }
         if lastBatch == .drop, let e = batchSizes.entries.first(where: { $0.batchSize > sampleCount }) {

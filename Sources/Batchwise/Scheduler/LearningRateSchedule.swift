@@ -13,18 +13,27 @@ import Foundation
 /// - linear scaling: ×B/B₀ for the current batch size B and a base batch size B₀
 ///   (Goyal et al. 2017, "Accurate, Large Minibatch SGD").
 public struct LearningRateSchedule: Sendable, Equatable, Codable {
+    /// How the rate changes over the run (see above).
     public enum Shape: Sendable, Equatable, Codable {
+        /// The base rate throughout.
         case constant
+        /// ×`gamma` once for each listed epoch (1-based, ascending) reached so far.
         case step(gamma: Float, epochs: [Int])
+        /// Cosine annealing from the base rate to `floor` over the run.
         case cosine(floor: Float)
     }
 
+    /// The base rate η (> 0), before the scaling rule, the shape and the warmup.
     public var base: Float
+    /// The shape over the run.
     public var shape: Shape
+    /// N, the optimizer steps of linear warmup; 0 for none.
     public var warmupSteps: Int
     /// B₀ of the linear scaling rule, or nil for no scaling.
     public var scalingBaseBatchSize: Int?
 
+    /// Checks the settings: base finite and > 0, warmup ≥ 0, B₀ ≥ 1, γ > 0 with ascending
+    /// epochs, a cosine floor between 0 and the base rate.
     public init(base: Float, shape: Shape = .constant, warmupSteps: Int = 0, scalingBaseBatchSize: Int? = nil) throws(ConfigurationError) {
         guard base.isFinite && base > 0 else {
             throw ConfigurationError("the learning rate must be a finite number above 0 (got \(base))")

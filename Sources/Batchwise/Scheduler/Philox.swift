@@ -6,8 +6,10 @@ import Foundation
 /// A pure function of (key, counter): any block of random bits can be computed without the
 /// ones before it, which is what makes an epoch's shuffle recomputable from (seed, epoch).
 public struct Philox4x32: Sendable {
+    /// The 64-bit key (for Batchwise: the seed's low and high halves).
     public var key: (UInt32, UInt32)
 
+    /// A generator with this key.
     public init(key: (UInt32, UInt32)) { self.key = key }
 
     /// The 128 random bits for `counter`.
@@ -41,9 +43,12 @@ public struct RandomStream: Sendable {
 
     /// Purposes keep independent uses of one seed apart.
     public enum Purpose: UInt32, Sendable {
+        /// Epoch shuffles, parameter initialization, train/test splits and synthetic data; the raw
+        /// value is the last word of every counter, so renumbering one changes all its streams.
         case shuffle = 1, initialization = 2, split = 3, synthetic = 4
     }
 
+    /// The stream `stream` of `purpose` for `seed`, starting at its first number.
     public init(seed: UInt64, stream: UInt64 = 0, purpose: Purpose) {
         philox = Philox4x32(key: (UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32)))
         self.stream = stream

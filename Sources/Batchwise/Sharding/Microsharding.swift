@@ -13,6 +13,7 @@ public enum Microsharding: Sendable, Equatable, Codable, CustomStringConvertible
     /// `size(B / threads)` on machines with more cores.
     public static let standard = Microsharding.perBatch(4)
 
+    /// `value`, checked: at least 1 microshard per batch, or at least 1 sample per microshard.
     public init(validating value: Microsharding) throws(ConfigurationError) {
         switch value {
         case .perBatch(let n) where n < 1: throw ConfigurationError("a batch needs at least 1 microshard (got \(n))")

@@ -6,10 +6,15 @@
 /// workers, the last workers get empty shards (count 0) and contribute nothing to the sums.
 /// The plan depends only on (batchSize, workers, grain).
 public struct ShardPlan: Sendable, Equatable {
+    /// Samples in the batch (0 is allowed: every shard is empty).
     public let batchSize: Int
+    /// Shards to cut, one per worker (at least 1).
     public let workers: Int
+    /// Samples per microshard (at least 1); 1 cuts the batch as evenly as possible.
     public let grain: Int
 
+    /// The plan for these sizes; traps on a negative batch or fewer than 1 worker or sample per
+    /// microshard.
     public init(batchSize: Int, workers: Int, grain: Int = 1) {
         precondition(batchSize >= 0 && workers >= 1 && grain >= 1, "invalid shard plan (B=\(batchSize), W=\(workers), grain=\(grain))")
         self.batchSize = batchSize

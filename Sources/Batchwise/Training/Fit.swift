@@ -1,7 +1,9 @@
 /// One epoch's line of the training log: the training report and, when a test set was given,
 /// the evaluation of the weights at the end of the epoch.
 public struct EpochSummary: Sendable {
+    /// What the epoch's training measured.
     public let report: EpochReport
+    /// The weights at the end of the epoch on the test set; nil without one.
     public let test: Evaluation?
 }
 

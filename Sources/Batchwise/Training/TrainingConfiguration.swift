@@ -2,8 +2,11 @@
 public struct DataSource: Sendable, Equatable, Codable {
     /// The training file, or nil for the built-in digits (or synthetic data).
     public var path: String?
+    /// The labels file that goes with `path` (IDX or NPY), or nil when the labels are in it.
     public var labels: String?
+    /// The test file, or nil to hold out `validationSplit` of the training data instead.
     public var test: String?
+    /// The labels file that goes with `test`, or nil.
     public var testLabels: String?
     /// The CSV label column as given (`--label`), or nil for the last column.
     public var labelColumn: String?
@@ -11,9 +14,12 @@ public struct DataSource: Sendable, Equatable, Codable {
     public var synthetic: Int?
     /// Share of the training data held out for validation (when no test file is given).
     public var validationSplit: Double
+    /// The feature scaling fitted on the training set (`--normalize`).
     public var normalize: FeatureScaling.Kind
+    /// The divisor every raw feature value is divided by first (`--scale`; 1 for none).
     public var scale: Float
 
+    /// A data source; the defaults are the built-in digits with 20 % held out for validation.
     public init(path: String? = nil, labels: String? = nil, test: String? = nil, testLabels: String? = nil,
                 labelColumn: String? = nil, synthetic: Int? = nil, validationSplit: Double = 0.2,
                 normalize: FeatureScaling.Kind = .none, scale: Float = 1) {
@@ -32,18 +38,29 @@ public struct DataSource: Sendable, Equatable, Codable {
 /// Everything that defines a training run: model, optimizer, schedules, data, seed. It is
 /// written into every checkpoint, so a resumed run continues the same run.
 public struct TrainingConfiguration: Sendable, Equatable, Codable {
+    /// Every layer's width, input first and output last (`[64, 128, 10]`).
     public var layers: [Int]
+    /// The activation between the dense layers.
     public var activation: Activation
+    /// The per-sample loss.
     public var loss: Loss
+    /// The update rule and its settings.
     public var optimizer: OptimizerChoice
+    /// The learning rate at every step.
     public var learningRate: LearningRateSchedule
+    /// The batch size of every epoch.
     public var batchSizes: BatchSizeSchedule
+    /// What happens to the samples left over by the last full batch of an epoch.
     public var lastBatch: LastBatchPolicy
+    /// Epochs to run (at least 1), unless early stopping ends the run first.
     public var epochs: Int
+    /// The seed of the initial weights, the validation split and every epoch's shuffle.
     public var seed: UInt64
     /// Stop when the validation loss has not improved for this many epochs (keeping the best weights).
     public var patience: Int?
+    /// What a NaN or infinite batch loss does: stop the run or skip the batch.
     public var onNonFinite: NonFinitePolicy
+    /// Where the data came from.
     public var data: DataSource
     /// The feature scaling fitted on the training set (set once the data is loaded).
     public var scaling: FeatureScaling?
@@ -54,6 +71,8 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     /// thread count and placement. nil: the default mode (bit-identical at a fixed thread count).
     public var microsharding: Microsharding?
 
+    /// Checks the settings the parts do not check themselves: at least 1 epoch, a patience of at
+    /// least 1, a valid microsharding. The model is checked by `makeModel()`.
     public init(layers: [Int], activation: Activation = .relu, loss: Loss = .crossEntropy,
                 optimizer: OptimizerChoice, learningRate: LearningRateSchedule, batchSizes: BatchSizeSchedule,
                 lastBatch: LastBatchPolicy = .keep, epochs: Int, seed: UInt64, patience: Int? = nil,
@@ -106,9 +125,14 @@ public struct TrainingState: Sendable, Equatable, Codable {
     public var skippedTotal = 0
     /// Training wall time since the start, over all sessions.
     public var wallSeconds = 0.0
+    /// The lowest validation loss after any epoch so far; nil without validation data or before
+    /// the first epoch ends.
     public var bestValidationLoss: Double?
+    /// The epoch (1-based) of `bestValidationLoss`.
     public var bestEpoch: Int?
+    /// Epochs since `bestValidationLoss` last improved; early stopping compares it with the patience.
     public var epochsWithoutImprovement = 0
+    /// Whether early stopping ended the run.
     public var stoppedEarly = false
     /// The running gradient-noise-scale estimate.
     public var noiseScale = GradientNoiseScale()
@@ -117,6 +141,7 @@ public struct TrainingState: Sendable, Equatable, Codable {
     /// One record per finished epoch.
     public var history: [EpochRecord] = []
 
+    /// The state of a run not started: epoch 1, step 0, no history.
     public init() {}
 
     /// True once every epoch has run, or early stopping ended the run.

@@ -16,22 +16,27 @@ public struct TrainingError: Error, CustomStringConvertible, Sendable, Equatable
 
 /// What one epoch of training measured.
 public struct EpochReport: Sendable {
+    /// The epoch (1-based).
     public let epoch: Int
     /// Optimizer steps taken in the epoch.
     public let steps: Int
+    /// Training samples the epoch's steps used.
     public let samples: Int
     /// Mean per-sample training loss over the epoch (weights changing as it goes).
     public let trainLoss: Double
     /// Share of training samples classified correctly during the epoch (classification only).
     public let trainAccuracy: Double?
+    /// Wall-clock seconds the epoch's steps took.
     public let seconds: Double
     /// How the workers spent the epoch: computing, waiting at barriers, reducing and updating.
     public let phases: StepPhases
+    /// Training throughput: `samples / seconds` (0 for an epoch that took no time).
     public var samplesPerSecond: Double { seconds > 0 ? Double(samples) / seconds : 0 }
 }
 
 /// Loss and accuracy of the current weights on a dataset.
 public struct Evaluation: Sendable {
+    /// Samples evaluated.
     public let samples: Int
     /// Mean per-sample loss.
     public let loss: Double

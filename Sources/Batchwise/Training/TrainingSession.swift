@@ -8,11 +8,17 @@ import Foundation
 /// workers run the steps back to back. A resumed session sees exactly the batches, learning
 /// rates and optimizer steps the uninterrupted run would have seen.
 public final class TrainingSession {
+    /// The run's definition, as written into every checkpoint.
     public let configuration: TrainingConfiguration
+    /// The trainer that runs the steps on the pinned workers.
     public let trainer: Trainer<MLP>
+    /// The order and batch cut of every epoch, from the configuration and the training set.
     public let scheduler: EpochScheduler
+    /// The training set.
     public let train: Dataset
+    /// The validation set evaluated after each epoch, or nil.
     public let validation: Dataset?
+    /// Where the run stands; a checkpoint stores it.
     public private(set) var state: TrainingState
     private var bestParameters: [Float]?
 
@@ -24,30 +30,43 @@ public final class TrainingSession {
     public var progressUpdatesPerEpoch = 0
     /// Where the workers' time went in the last epoch finished, and its steps.
     public private(set) var lastPhases: StepPhases?
+    /// Batches in the last epoch finished, updates and skipped ones; 0 before the first.
     public private(set) var lastEpochSteps = 0
 
     /// Progress within an epoch.
     public struct Progress: Sendable {
+        /// The epoch in progress (1-based).
         public let epoch: Int
+        /// Steps done in the epoch so far.
         public let step: Int
+        /// Steps in the epoch.
         public let steps: Int
+        /// Mean per-sample training loss over the epoch so far.
         public let runningLoss: Double
+        /// Training throughput over the epoch so far.
         public let samplesPerSecond: Double
+        /// Wall-clock seconds of training in the epoch so far.
         public let elapsedSeconds: Double
     }
 
     /// What the session tells its caller while it runs.
     public struct Events {
+        /// Called on the calling thread after each job of steps: at every progress update,
+        /// checkpoint and epoch end.
         public var progress: (Progress) -> Void = { _ in }
+        /// Called with each finished epoch's record; an error it throws ends the run.
         public var epochEnd: (EpochRecord) throws -> Void = { _ in }
         /// Called when a checkpoint is due; write `session.checkpoint()` where it belongs.
         public var checkpoint: (TrainingSession) throws -> Void = { _ in }
+        /// Events that do nothing.
         public init() {}
     }
 
     /// How a `run` ended.
     public enum Outcome: Sendable, Equatable {
+        /// Every epoch ran.
         case completed
+        /// Early stopping ended the run; the weights are those after `bestEpoch`.
         case stoppedEarly(bestEpoch: Int)
         /// `maxSteps` reached; resume from the last checkpoint to continue.
         case paused(atStep: Int)
