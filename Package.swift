@@ -50,7 +50,8 @@ let package = Package(
             dependencies: [
                 "CHwloc", "COpenBLAS", "CBatchwiseShims", "CBatchwiseKernels", "CZlib",
                 .product(name: "Atomics", package: "swift-atomics"),
-            ]
+            ],
+            resources: [.embedInCode("Data/digits.csv.gz")]
         ),
         .target(
             name: "BatchwiseMPI",
