@@ -1,5 +1,7 @@
 import ArgumentParser
 import Batchwise
+import BatchwiseBench
+import BatchwiseReporting
 import Foundation
 
 /// `batchwise bench batch-size`: optimizer steps, samples and time to a validation target at

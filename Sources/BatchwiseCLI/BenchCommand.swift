@@ -1,5 +1,7 @@
 import ArgumentParser
 import Batchwise
+import BatchwiseBench
+import BatchwiseReporting
 import Foundation
 
 /// `batchwise bench`: measurements of this machine and build.
