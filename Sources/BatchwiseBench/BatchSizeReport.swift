@@ -43,7 +43,7 @@ public struct BatchSizeSetup: Sendable, Equatable {
 
 /// The runs of a batch-size sweep, by ascending batch size, with the figures drawn from them
 /// all: the median noise scale, the table, the JSON.
-public struct BatchSizeReport: Sendable {
+public struct BatchSizeReport: BenchReport {
     public let setup: BatchSizeSetup
     public let runs: [BatchSizeRun]
 
@@ -68,10 +68,8 @@ public struct BatchSizeReport: Sendable {
     /// that does not exist is `null`). Every Double is finite or nil by construction.
     public func json() -> String { ReportJSON.array(runs) }
 
-    /// Writes ``json()`` to `path` atomically (a temporary file beside it, then `rename(2)`).
-    public func writeJSON(to path: String) throws(OutputFileError) {
-        try OutputFile.replace(path, with: json())
-    }
+    /// The steps-to-target and samples-to-target plot.
+    public var figure: BatchSizePlot { BatchSizePlot(report: self) }
 
     // MARK: Table
 

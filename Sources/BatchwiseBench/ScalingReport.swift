@@ -74,7 +74,7 @@ public struct ScalingRow: Sendable, Equatable, Codable {
 /// The arithmetic of a scaling benchmark: from raw per-thread-count measurements (step times,
 /// phase times, the sgemm rate, peak memory) to speedup, efficiency, GFLOP/s and the share of
 /// the sgemm limit. Pure: the same measurements give the same report, whoever timed them.
-public struct ScalingReport: Sendable {
+public struct ScalingReport: BenchReport {
     public let setup: ScalingSetup
     /// The measurements, by ascending thread count.
     public let measurements: [ScalingMeasurement]
@@ -144,8 +144,6 @@ public struct ScalingReport: Sendable {
     /// Every figure is finite by construction (see init).
     public func json() -> String { ReportJSON.array(rows) }
 
-    /// Writes ``json()`` to `path` atomically (a temporary file beside it, then `rename(2)`).
-    public func writeJSON(to path: String) throws(OutputFileError) {
-        try OutputFile.replace(path, with: json())
-    }
+    /// The speedup and efficiency plot.
+    public var figure: ScalingPlot { ScalingPlot(report: self) }
 }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Batchwise
 import BatchwiseBench
-import BatchwiseReporting
 import Foundation
 
 /// `batchwise bench batch-size`: optimizer steps, samples and time to a validation target at
@@ -88,15 +87,7 @@ struct BenchBatchSizeCommand: ParsableCommand {
             fflush(nil)
         }
         print("")
-        print(report.table(), terminator: "")
-        if let json {
-            try report.writeJSON(to: json)
-            print("wrote \(json)")
-        }
-        if let svg {
-            try BatchSizePlot(report: report).write(to: svg)
-            print("wrote \(svg)")
-        }
+        try emit(report, json: json, svg: svg)
     }
 
     /// The sweep the flags describe, checked before anything loads or runs.

@@ -12,6 +12,20 @@ struct BenchCommand: ParsableCommand {
         subcommands: [BenchScalingCommand.self, BenchBatchSizeCommand.self])
 }
 
+/// How every bench command ends: the report's table on standard output, then its JSON to `json`
+/// and its figure to `svg` where the flags ask for them, each named once written.
+func emit(_ report: some BenchReport, json: String?, svg: String?) throws {
+    print(report.table(), terminator: "")
+    if let json {
+        try report.writeJSON(to: json)
+        print("wrote \(json)")
+    }
+    if let svg {
+        try report.figure.write(to: svg)
+        print("wrote \(svg)")
+    }
+}
+
 /// `batchwise bench scaling`: samples/s, speedup and efficiency of one training step over thread counts.
 struct BenchScalingCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -72,15 +86,7 @@ struct BenchScalingCommand: ParsableCommand {
         _ = try bench.plans(on: topology)
         for path in [json, svg].compactMap({ $0 }) { try ScalingBenchmark.checkOutputPath(path) }
         let report = try bench.run(on: topology)
-        print(report.table(), terminator: "")
-        if let json {
-            try report.writeJSON(to: json)
-            print("wrote \(json)")
-        }
-        if let svg {
-            try ScalingPlot(report: report).write(to: svg)
-            print("wrote \(svg)")
-        }
+        try emit(report, json: json, svg: svg)
     }
 
 }
