@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .library(name: "Batchwise", targets: ["Batchwise"]),
         .library(name: "BatchwiseMPI", targets: ["BatchwiseMPI"]),
+        .library(name: "BatchwiseReporting", targets: ["BatchwiseReporting"]),
+        .library(name: "BatchwiseBench", targets: ["BatchwiseBench"]),
         .executable(name: "batchwise", targets: ["BatchwiseCLI"]),
     ],
     // `swift build --traits MPI` adds multi-process training over Open MPI (libopenmpi-dev);
@@ -46,12 +48,25 @@ let package = Package(
         ),
         // The all-reduce's inner loops, compiled per instruction set and picked at run time.
         .target(name: "CBatchwiseKernels"),
+        // The engine: topology, workers, sharding, all-reduce, scheduler, models, optimizers,
+        // data, training. The built-in digits are compiled in from a gzip CSV (no bundle lookup).
         .target(
             name: "Batchwise",
             dependencies: [
                 "CHwloc", "COpenBLAS", "CBatchwiseShims", "CBatchwiseKernels", "CZlib",
                 .product(name: "Atomics", package: "swift-atomics"),
-            ]
+            ],
+            resources: [.embedInCode("Data/digits.csv.gz")]
+        ),
+        // What a run shows and writes: progress bar and line, metrics log, SVG figures, tables.
+        .target(
+            name: "BatchwiseReporting",
+            dependencies: ["Batchwise"]
+        ),
+        // The scaling and batch-size sweeps behind `batchwise bench`.
+        .target(
+            name: "BatchwiseBench",
+            dependencies: ["Batchwise", "BatchwiseReporting"]
         ),
         .target(
             name: "BatchwiseMPI",
@@ -63,13 +78,32 @@ let package = Package(
         .executableTarget(
             name: "BatchwiseCLI",
             dependencies: [
-                "Batchwise", "BatchwiseMPI",
+                "Batchwise", "BatchwiseMPI", "BatchwiseReporting", "BatchwiseBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Fixtures the test targets share (no tests of its own).
+        .target(
+            name: "BatchwiseTestSupport",
+            dependencies: ["Batchwise", "CZlib"],
+            path: "Tests/BatchwiseTestSupport"
+        ),
         .testTarget(
             name: "BatchwiseTests",
-            dependencies: ["Batchwise", "BatchwiseMPI", "CBatchwiseShims", "CBatchwiseKernels", "CHwloc", "CZlib", "BatchwiseCLI"]
+            dependencies: ["Batchwise", "BatchwiseTestSupport", "CBatchwiseShims", "CBatchwiseKernels", "CHwloc", "CZlib"]
+        ),
+        .testTarget(
+            name: "BatchwiseReportingTests",
+            dependencies: ["BatchwiseReporting", "Batchwise", "BatchwiseTestSupport"]
+        ),
+        .testTarget(
+            name: "BatchwiseBenchTests",
+            dependencies: ["BatchwiseBench", "BatchwiseReporting", "Batchwise", "BatchwiseTestSupport"]
+        ),
+        // End to end: the built `batchwise` executable run as a subprocess (MPI runs included).
+        .testTarget(
+            name: "BatchwiseCLITests",
+            dependencies: ["BatchwiseCLI", "Batchwise", "BatchwiseMPI", "BatchwiseTestSupport", "CBatchwiseKernels"]
         ),
     ]
 )

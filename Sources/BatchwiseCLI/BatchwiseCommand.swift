@@ -1,6 +1,7 @@
 import ArgumentParser
 import Batchwise
 import BatchwiseMPI
+import BatchwiseReporting
 import Foundation
 
 /// `batchwise`: data-parallel minibatch SGD on pinned CPU threads.

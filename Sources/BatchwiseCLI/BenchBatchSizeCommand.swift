@@ -1,5 +1,6 @@
 import ArgumentParser
 import Batchwise
+import BatchwiseBench
 import Foundation
 
 /// `batchwise bench batch-size`: optimizer steps, samples and time to a validation target at
@@ -107,6 +108,4 @@ struct BenchBatchSizeCommand: ParsableCommand {
 extension BatchSizeReport: BenchmarkReport {
     static let jsonHelp = "Write the results to this JSON file (an array, one object per batch size)."
     static let svgHelp = "Draw steps and samples to the target against batch size into this SVG file."
-
-    func writeSVG(to path: String) throws(OutputFileError) { try BatchSizePlot(report: self).write(to: path) }
 }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Batchwise
+import BatchwiseBench
+import BatchwiseReporting
 import Foundation
 
 /// `batchwise bench`: measurements of this machine and build.
@@ -73,20 +75,15 @@ struct BenchScalingCommand: ParsableCommand {
 extension ScalingReport: BenchmarkReport {
     static let jsonHelp = "Write the results to this JSON file (an array, one object per thread count)."
     static let svgHelp = "Draw speedup and efficiency against threads into this SVG file."
-
-    func writeSVG(to path: String) throws(OutputFileError) { try ScalingPlot(report: self).write(to: path) }
 }
 
-/// What a `bench` subcommand measures: printed as a table, and written as JSON and SVG on request.
-protocol BenchmarkReport {
+/// What a `bench` subcommand measures (a `BenchReport`: a table, JSON and a figure), with the
+/// help its --json and --svg flags give.
+protocol BenchmarkReport: BenchReport {
     /// The help of --json: what the file holds.
     static var jsonHelp: String { get }
     /// The help of --svg: what the figure draws.
     static var svgHelp: String { get }
-
-    func table() -> String
-    func writeJSON(to path: String) throws(OutputFileError)
-    func writeSVG(to path: String) throws(OutputFileError)
 }
 
 /// The --json and --svg files of a `bench` subcommand.
@@ -109,7 +106,7 @@ struct ReportFiles<Report: BenchmarkReport>: ParsableArguments {
             print("wrote \(json)")
         }
         if let svg {
-            try report.writeSVG(to: svg)
+            try report.figure.write(to: svg)
             print("wrote \(svg)")
         }
     }

@@ -1,4 +1,5 @@
 import Batchwise
+import BatchwiseReporting
 import Foundation
 
 /// What `batchwise train` shows and writes while it runs: the header, a progress bar or one

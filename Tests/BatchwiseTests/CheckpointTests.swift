@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Batchwise
+import BatchwiseTestSupport
 
 @Suite(.serialized) struct CheckpointTests {
     static func configuration(epochs: Int = 2, optimizer: OptimizerChoice? = nil) throws -> TrainingConfiguration {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Batchwise
+import BatchwiseTestSupport
 
 /// `DataFile`, `DataFormat` and `Dataset.init(features:labels:classification:)`: a features file
 /// and a labels file of any supported format (plain or gzip) become the dataset they describe,

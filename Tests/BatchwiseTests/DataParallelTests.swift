@@ -1,5 +1,6 @@
 import Testing
 @testable import Batchwise
+import BatchwiseTestSupport
 
 /// The data-parallel gradient — W shards of partial sums, reduced in worker order and divided
 /// by the batch size — must equal the serial gradient of the whole batch,

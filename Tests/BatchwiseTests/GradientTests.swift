@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Batchwise
+import BatchwiseTestSupport
 
 /// Checks the analytic gradient of every layer and loss against central finite differences,
 ///     ∂L/∂θ_i ≈ (L(θ + ε e_i) − L(θ − ε e_i)) / 2ε,   L = (1/B) Σ_b ℓ_b,

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Batchwise
+import BatchwiseTestSupport
 
 /// `IDXLoader`: big-endian IDX arrays of every type decode to the values written, plain or
 /// gzip-compressed, and every malformed header or stream is a `DataError` that says what is

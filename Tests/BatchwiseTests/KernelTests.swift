@@ -2,6 +2,7 @@ import CBatchwiseKernels
 import Foundation
 import Testing
 @testable import Batchwise
+import BatchwiseTestSupport
 
 /// The C kernels of the all-reduce and the optimizers, at every instruction-set level this CPU
 /// supports, against plain Swift references written element by element with the same

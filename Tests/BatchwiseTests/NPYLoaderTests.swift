@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Batchwise
+import BatchwiseTestSupport
 
 /// `NPYLoader`: files numpy wrote (every supported dtype; header versions 1, 2 and 3) decode
 /// to the values numpy saved, plain or gzip-compressed, and every malformed header is a

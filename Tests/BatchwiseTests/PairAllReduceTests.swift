@@ -1,5 +1,6 @@
 import Testing
 @testable import Batchwise
+import BatchwiseTestSupport
 
 /// The replicated pair (two workers, each updating its own copy of the parameters, one barrier
 /// per step) must give the same bits as the reduce-scatter: the same weights, optimizer state,

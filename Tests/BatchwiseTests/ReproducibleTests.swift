@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Batchwise
+import BatchwiseTestSupport
 
 /// `--reproducible`: the weights, losses, accuracies and noise-scale statistics are
 /// bit-identical for every thread count and placement, because the batch is cut into

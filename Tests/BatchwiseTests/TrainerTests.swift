@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Batchwise
+import BatchwiseTestSupport
 
 @Suite(.serialized) struct TrainerTests {
     @Test(arguments: [1, 2, 3])

@@ -1,19 +1,25 @@
+import Foundation
+
 extension Dataset {
     /// The UCI optical handwritten digits shipped inside Batchwise: 1,797 images of 8×8 pixels
     /// (64 features in 0…16, scaled here to 0…1), 10 classes. Credit: E. Alpaydin and
     /// C. Kaynak, UCI Machine Learning Repository, CC BY 4.0 (copied from scikit-learn).
-    public static func digits() -> Dataset {
-        var features: [Float] = []
-        var labels: [Float] = []
-        features.reserveCapacity(1797 * 64)
-        labels.reserveCapacity(1797)
-        let a = UInt8(ascii: "a"), zero = UInt8(ascii: "0")
-        for line in digitsEncoded.utf8.split(separator: UInt8(ascii: "\n")) {
-            let bytes = Array(line)
-            precondition(bytes.count == 65, "the built-in digits data is damaged")
-            for b in bytes[0..<64] { features.append(Float(b - a) / 16) }
-            labels.append(Float(bytes[64] - zero))
+    ///
+    /// Read once per process from `Data/digits.csv.gz`, which SwiftPM embeds in the code (no
+    /// resource bundle is looked up at run time), with the same gzip reader and `CSVLoader` as
+    /// `--data` files; later calls return the same samples.
+    public static func digits() -> Dataset { builtInDigits }
+
+    private static let builtInDigits: Dataset = {
+        do {
+            let csv = try Gzip.decompressedIfNeeded(Data(PackageResources.digits_csv_gz), maximumSize: 1 << 20,
+                                                    file: "digits.csv.gz")
+            let digits = try CSVLoader(label: .last, header: false, classification: true).parse(csv, name: "digits")
+            precondition(digits.count == 1797 && digits.featureWidth == 64 && digits.classCount == 10,
+                         "the built-in digits data is damaged")
+            return digits.scaled(by: 16)
+        } catch {
+            preconditionFailure("the built-in digits data is damaged: \(error)")
         }
-        return Dataset(name: "digits", features: features, targets: labels, featureWidth: 64, targetWidth: 1, classCount: 10)
-    }
+    }()
 }

@@ -1,0 +1,128 @@
+import Batchwise
+import BatchwiseReporting
+import Foundation
+
+/// What a batch-size sweep ran on, for the report's header and the plot's subtitle.
+public struct BatchSizeSetup: Sendable, Equatable {
+    /// "digits", "synthetic 10000".
+    public var task: String
+    public var trainingSamples: Int
+    public var validationSamples: Int
+    public var widths: [Int]
+    public var threads: Int
+    public var processingUnits: [Int]
+    public var seed: UInt64
+    public var target: BatchSizeTarget
+    /// "0.05 × B/32 (linear scaling)".
+    public var learningRateRule: String
+    public var maxEpochs: Int
+    public var machine: String
+    /// When the sweep started, ISO 8601 in UTC.
+    public var date: String
+
+    public init(task: String, trainingSamples: Int, validationSamples: Int, widths: [Int], threads: Int,
+                processingUnits: [Int] = [], seed: UInt64, target: BatchSizeTarget, learningRateRule: String,
+                maxEpochs: Int, machine: String, date: String) {
+        self.task = task
+        self.trainingSamples = trainingSamples
+        self.validationSamples = validationSamples
+        self.widths = widths
+        self.threads = threads
+        self.processingUnits = processingUnits
+        self.seed = seed
+        self.target = target
+        self.learningRateRule = learningRateRule
+        self.maxEpochs = maxEpochs
+        self.machine = machine
+        self.date = date
+    }
+
+    /// "64-128-10".
+    public var modelName: String { widths.map(String.init).joined(separator: "-") }
+}
+
+/// The runs of a batch-size sweep, by ascending batch size, with the figures drawn from them
+/// all: the median noise scale, the table, the JSON.
+public struct BatchSizeReport: BenchReport {
+    public let setup: BatchSizeSetup
+    public let runs: [BatchSizeRun]
+
+    public init(setup: BatchSizeSetup, runs: [BatchSizeRun]) {
+        self.setup = setup
+        self.runs = runs.sorted { $0.batchSize < $1.batchSize }
+    }
+
+    /// The median of the runs' noise-scale estimates, nil when none was measured. Only positive
+    /// finite estimates count: B_simple = tr(Σ)/|G|² is positive, and a smoothed estimate at or
+    /// below zero is noise. (An even count gives the mean of the two middle values.)
+    public var medianNoiseScale: Double? {
+        Self.median(runs.compactMap(\.noiseScale))
+    }
+
+    static func median(_ estimates: [Double]) -> Double? {
+        let usable = estimates.filter { $0.isFinite && $0 > 0 }
+        return usable.isEmpty ? nil : Percentiles(usable).median
+    }
+
+    /// The runs as a JSON array, one object per batch size (keys sorted, pretty-printed; a figure
+    /// that does not exist is `null`). Every Double is finite or nil by construction.
+    public func json() -> String { ReportJSON.array(runs) }
+
+    /// The steps-to-target and samples-to-target plot.
+    public var figure: BatchSizePlot { BatchSizePlot(report: self) }
+
+    // MARK: Table
+
+    /// The report as text for a terminal: what ran, one row per batch size, then notes.
+    public func table() -> String {
+        let s = setup
+        let header = [
+            "task: \(s.task), \(s.trainingSamples) training, \(s.validationSamples) validation samples; machine: \(s.machine); \(s.date)",
+            "model: \(s.modelName) relu, cross-entropy; SGD momentum \(BatchSizeSweep.momentum), lr \(s.learningRateRule)",
+            "run: to \(s.target) or \(s.maxEpochs) epochs, \(s.threads) thread(s)"
+                + (s.processingUnits.isEmpty ? "" : " on PU \(s.processingUnits.map(String.init).joined(separator: ","))")
+                + ", seed \(s.seed), same initial weights at every batch size",
+        ]
+        let table = TextTable<BatchSizeRun>(columns: [
+            ("batch", { String($0.batchSize) }),
+            ("lr", { String(format: "%.4g", $0.learningRate) }),
+            ("epochs", { $0.epochsToTarget.map(String.init) ?? Self.missed($0) }),
+            ("steps", { $0.stepsToTarget.map { Self.grouped(Double($0)) } ?? Self.missed($0) }),
+            ("samples", { $0.samplesToTarget.map { Self.grouped(Double($0)) } ?? Self.missed($0) }),
+            ("samples/s", { $0.samplesPerSecond.map(Self.grouped) ?? "—" }),
+            ("val loss", { $0.finalValidationLoss.map { String(format: "%.4f", $0) } ?? "—" }),
+            ("val acc", { $0.finalValidationAccuracy.map { String(format: "%.2f%%", $0 * 100) } ?? "—" }),
+            ("noise scale", { $0.noiseScale.map { String(format: "%.1f", $0) } ?? "—" }),
+            ("wall", { ScalingReport.duration($0.wallSeconds) }),
+        ])
+        return table.report(header: header, rows: runs, notes: notes())
+    }
+
+    private func notes() -> [String] {
+        let s = setup
+        var notes = [
+            "epochs, steps, samples: to the end of the first epoch whose validation met the target (\(s.target)); the validation set is evaluated once per epoch, so each is exact at that epoch boundary and the target may have been crossed earlier in the epoch. samples = epochs × \(s.trainingSamples).",
+            "val loss, val acc: at the last epoch run; samples/s: training throughput over those epochs (validation not counted); wall: the whole run.",
+        ]
+        if runs.contains(where: { !$0.reached }) {
+            notes.append("never: the target was not met within \(s.maxEpochs) epochs; diverged: the loss became NaN or infinite (the learning rate is too high for that batch size).")
+        }
+        if s.threads < 2 {
+            notes.append("noise scale: not measured with 1 thread (the estimate compares the shards of a batch; use --threads 2 or more).")
+        } else if let median = medianNoiseScale {
+            notes.append("noise scale: B_simple = tr(Σ)/|G|² (McCandlish et al. 2018) as the trainer estimated it at the run's last epoch; median over the runs "
+                         + String(format: "%.1f", median)
+                         + ". Well below it, doubling the batch roughly halves the steps to the target; well above it, doubling buys few fewer steps and costs more samples.")
+        } else {
+            notes.append("noise scale: no run produced a positive estimate.")
+        }
+        return notes
+    }
+
+    private static func missed(_ run: BatchSizeRun) -> String { run.diverged ? "diverged" : "never" }
+
+    /// "95%", "97.5%".
+    static func percent(_ share: Double) -> String { String(format: "%g%%", share * 100) }
+
+    static func grouped(_ value: Double) -> String { ScalingReport.grouped(value) }
+}

@@ -1,0 +1,108 @@
+import Batchwise
+
+/// One batch size's line of a batch-size sweep: how long training took to reach the target,
+/// counted in optimizer steps, samples, epochs and seconds, and what it ended at. Every figure
+/// `batchwise bench batch-size` prints, writes to JSON (under the snake_case names of
+/// ``CodingKeys``; a figure that does not exist is `null`) and plots.
+///
+/// The `…ToTarget` figures come from the first epoch whose end-of-epoch validation meets the
+/// target: the validation set is evaluated once per epoch, so they are exact at that epoch
+/// boundary (the target may have been crossed at any step of that epoch). They are nil when no
+/// epoch reached it.
+public struct BatchSizeRun: Sendable, Equatable, Codable {
+    public var batchSize: Int
+    /// The learning rate the run trained with (the base rate, scaled for this batch size).
+    public var learningRate: Double
+    public var threads: Int
+    /// `validation_loss` or `validation_accuracy`, and the value to reach.
+    public var targetMetric: String
+    public var targetValue: Double
+    public var reached: Bool
+    /// True when the loss became NaN or infinite and the run was stopped there.
+    public var diverged: Bool
+    /// Optimizer steps taken from the start to the end of the first epoch that met the target.
+    public var stepsToTarget: Int?
+    /// Training samples processed by then: epochs × training-set size (every epoch visits every sample).
+    public var samplesToTarget: Int?
+    public var epochsToTarget: Int?
+    /// Epochs and optimizer steps the run completed (up to the target, or all `maxEpochs`).
+    public var epochsRun: Int
+    public var stepsRun: Int
+    /// Training samples / training seconds over the completed epochs (validation not counted);
+    /// nil when no epoch completed.
+    public var samplesPerSecond: Double?
+    /// Seconds the workers spent training (validation not counted).
+    public var trainingSeconds: Double
+    /// Wall-clock seconds of the whole run: set-up, training and validation.
+    public var wallSeconds: Double
+    /// Validation loss and accuracy after the last completed epoch.
+    public var finalValidationLoss: Double?
+    public var finalValidationAccuracy: Double?
+    /// The gradient noise scale B_simple = tr(Σ)/|G|² the trainer estimated, as of the last
+    /// completed epoch; nil with one thread (it needs two shards per batch) or when not finite.
+    public var noiseScale: Double?
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case batchSize = "batch_size", learningRate = "learning_rate", threads
+        case targetMetric = "target_metric", targetValue = "target_value", reached, diverged
+        case stepsToTarget = "steps_to_target", samplesToTarget = "samples_to_target", epochsToTarget = "epochs_to_target"
+        case epochsRun = "epochs_run", stepsRun = "steps_run"
+        case samplesPerSecond = "samples_per_second", trainingSeconds = "training_seconds", wallSeconds = "wall_seconds"
+        case finalValidationLoss = "final_validation_loss", finalValidationAccuracy = "final_validation_accuracy"
+        case noiseScale = "noise_scale"
+    }
+
+    /// The figures of a run from its epoch records (in order, epoch 1 first). Pure arithmetic:
+    /// the crossing is the first record that meets `target`, whatever follows it.
+    /// - Parameters:
+    ///   - trainingSamples: samples in the training set (one epoch).
+    ///   - wallSeconds: the run's wall-clock time, measured by the caller.
+    ///   - diverged: the run stopped on a non-finite loss after the last record.
+    public init(batchSize: Int, learningRate: Double, threads: Int, target: BatchSizeTarget, trainingSamples: Int,
+                records: [EpochRecord], wallSeconds: Double, diverged: Bool = false) {
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.threads = threads
+        targetMetric = target.metric
+        targetValue = target.value
+        let hit = records.first(where: target.isReached)
+        reached = hit != nil
+        self.diverged = diverged
+        stepsToTarget = hit?.step
+        epochsToTarget = hit?.epoch
+        samplesToTarget = hit.map { $0.epoch * trainingSamples }
+        let last = records.last
+        epochsRun = last?.epoch ?? 0
+        stepsRun = last?.step ?? 0
+        trainingSeconds = last?.wallSeconds ?? 0
+        samplesPerSecond = trainingSeconds > 0 ? Double(epochsRun * trainingSamples) / trainingSeconds : nil
+        self.wallSeconds = wallSeconds
+        finalValidationLoss = last?.validationLoss
+        finalValidationAccuracy = last?.validationAccuracy
+        noiseScale = last?.noiseScale.flatMap { $0.isFinite ? $0 : nil }
+    }
+
+    /// Encodes every key, writing `null` for a figure that does not exist (the synthesized
+    /// encoder would leave such keys out).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(batchSize, forKey: .batchSize)
+        try c.encode(learningRate, forKey: .learningRate)
+        try c.encode(threads, forKey: .threads)
+        try c.encode(targetMetric, forKey: .targetMetric)
+        try c.encode(targetValue, forKey: .targetValue)
+        try c.encode(reached, forKey: .reached)
+        try c.encode(diverged, forKey: .diverged)
+        try c.encode(stepsToTarget, forKey: .stepsToTarget)
+        try c.encode(samplesToTarget, forKey: .samplesToTarget)
+        try c.encode(epochsToTarget, forKey: .epochsToTarget)
+        try c.encode(epochsRun, forKey: .epochsRun)
+        try c.encode(stepsRun, forKey: .stepsRun)
+        try c.encode(samplesPerSecond, forKey: .samplesPerSecond)
+        try c.encode(trainingSeconds, forKey: .trainingSeconds)
+        try c.encode(wallSeconds, forKey: .wallSeconds)
+        try c.encode(finalValidationLoss.flatMap { $0.isFinite ? $0 : nil }, forKey: .finalValidationLoss)
+        try c.encode(finalValidationAccuracy, forKey: .finalValidationAccuracy)
+        try c.encode(noiseScale, forKey: .noiseScale)
+    }
+}

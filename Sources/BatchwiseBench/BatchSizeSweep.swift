@@ -1,0 +1,147 @@
+import Batchwise
+import Foundation
+
+/// What batch size buys: the same MLP, from the same seeded initial weights, trained at each
+/// batch size until the validation set meets a target (or `maxEpochs` pass), for
+/// ``BatchSizeReport``.
+///
+/// Each batch size is one ``TrainingSession``: SGD with momentum 0.9, the learning rate
+/// `learningRate × B / baseBatchSize` under the linear scaling rule (or `learningRate` for every
+/// B without it), shuffling and initial weights from `seed`, the validation set evaluated at the
+/// end of every epoch. The run stops at the first epoch whose validation meets the target.
+/// With two or more threads the trainer estimates the gradient noise scale as it goes.
+///
+/// ```swift
+/// let sweep = try BatchSizeSweep(batchSizes: [32, 256], widths: [64, 128, 10], target: .validationAccuracy(0.95))
+/// let report = try sweep.run(task: "digits", train: train, validation: validation, topology: topology, plan: plan)
+/// print(report.table())
+/// ```
+public struct BatchSizeSweep: Sendable {
+    public static let defaultBatchSizes = [16, 32, 64, 128, 256, 512, 1024]
+    public static let momentum: Float = 0.9
+
+    /// Ascending, each at least 1, no repeats.
+    public let batchSizes: [Int]
+    public let widths: [Int]
+    public let target: BatchSizeTarget
+    public let maxEpochs: Int
+    /// The base learning rate: the rate at `baseBatchSize` under linear scaling, else at every batch size.
+    public let learningRate: Float
+    /// B₀ of the linear scaling rule, or nil for one rate at every batch size.
+    public let baseBatchSize: Int?
+    public let seed: UInt64
+
+    /// - Throws: `ConfigurationError` naming the flag: no batch size, one below 1 or given
+    ///   twice, a bad model, `maxEpochs` below 1, a learning rate that is not a finite number
+    ///   above 0, or a base batch size below 1.
+    public init(batchSizes: [Int], widths: [Int], target: BatchSizeTarget, maxEpochs: Int = 200,
+                learningRate: Float = 0.05, baseBatchSize: Int? = 32, seed: UInt64 = 1) throws(ConfigurationError) {
+        guard !batchSizes.isEmpty else { throw ConfigurationError("--batch-sizes lists no batch size") }
+        if let bad = batchSizes.first(where: { $0 < 1 }) {
+            throw ConfigurationError("--batch-sizes: every batch size must be at least 1 (got \(bad))")
+        }
+        if let twice = batchSizes.first(where: { b in batchSizes.filter { $0 == b }.count > 1 }) {
+            throw ConfigurationError("--batch-sizes lists batch size \(twice) twice")
+        }
+        _ = try MLP(widths: widths)
+        guard maxEpochs >= 1 else { throw ConfigurationError("--max-epochs must be at least 1 (got \(maxEpochs))") }
+        guard learningRate.isFinite && learningRate > 0 else {
+            throw ConfigurationError("--lr must be a finite number above 0 (got \(learningRate))")
+        }
+        if let b = baseBatchSize, b < 1 { throw ConfigurationError("--base-batch-size must be at least 1 (got \(b))") }
+        self.batchSizes = batchSizes.sorted()
+        self.widths = widths
+        self.target = target
+        self.maxEpochs = maxEpochs
+        self.learningRate = learningRate
+        self.baseBatchSize = baseBatchSize
+        self.seed = seed
+    }
+
+    /// Parses a `--batch-sizes` list such as `16,32,64` (spaces allowed around the numbers).
+    public static func parseBatchSizes(_ text: String) throws(ConfigurationError) -> [Int] {
+        guard let sizes = parseIntegerList(text) else {
+            throw ConfigurationError("--batch-sizes '\(text)' is not a comma-separated list of batch sizes such as 16,32,64,128")
+        }
+        return sizes
+    }
+
+    /// The learning-rate schedule of every run: constant, linearly scaled when `baseBatchSize` is set.
+    public var schedule: LearningRateSchedule {
+        // The initializer checked the rate and the base batch size.
+        try! LearningRateSchedule(base: learningRate, scalingBaseBatchSize: baseBatchSize)
+    }
+
+    /// The rate a run at `batchSize` trains with.
+    public func learningRate(batchSize: Int) -> Float {
+        schedule.rate(step: 0, epoch: 1, epochs: maxEpochs, stepInEpoch: 0, stepsInEpoch: 1, batchSize: batchSize)
+    }
+
+    /// "0.05 × B/32 (linear scaling)" or "0.05 at every batch size".
+    public var learningRateRule: String {
+        baseBatchSize.map { "\(learningRate) × B/\($0) (linear scaling)" } ?? "\(learningRate) at every batch size"
+    }
+
+    /// Refuses, before anything runs, data the sweep cannot use: a batch size larger than the
+    /// training set (every such size would be the same full-batch run), or no validation samples.
+    public func check(trainingSamples: Int, validationSamples: Int) throws(ConfigurationError) {
+        guard validationSamples >= 1 else { throw ConfigurationError("the sweep needs validation samples to test the target on") }
+        if let big = batchSizes.first(where: { $0 > trainingSamples }) {
+            throw ConfigurationError("--batch-sizes: batch size \(big) is larger than the \(trainingSamples) training samples")
+        }
+    }
+
+    /// The configuration of the run at `batchSize`.
+    public func configuration(batchSize: Int, threads: Int) throws(ConfigurationError) -> TrainingConfiguration {
+        try TrainingConfiguration(layers: widths, optimizer: .sgd(try SGD(momentum: Self.momentum)), learningRate: schedule,
+                                  batchSizes: try BatchSizeSchedule(constant: batchSize), epochs: maxEpochs, seed: seed,
+                                  threads: threads)
+    }
+
+    /// Stops a session at the epoch that met the target.
+    private struct TargetReached: Error {}
+
+    /// Trains at every batch size, smallest first; `finished` is called after each.
+    /// - Parameter task: what the data are, for the report ("digits", "synthetic 10000").
+    /// - Throws: `ConfigurationError` for data or a plan the sweep cannot use. A run whose loss
+    ///   becomes NaN or infinite is not an error: it is reported as diverged.
+    public func run(task: String, train: Dataset, validation: Dataset, topology: Topology, plan: PlacementPlan,
+                    finished: (BatchSizeRun) -> Void = { _ in }) throws -> BatchSizeReport {
+        try check(trainingSamples: train.count, validationSamples: validation.count)
+        let date = ISO8601DateFormatter().string(from: Date())
+        var runs: [BatchSizeRun] = []
+        for batchSize in batchSizes {
+            let clock = ContinuousClock()
+            let start = clock.now
+            let session = try TrainingSession(configuration: try configuration(batchSize: batchSize, threads: plan.workerCount),
+                                              topology: topology, plan: plan, train: train, validation: validation)
+            var records: [EpochRecord] = []
+            var events = TrainingSession.Events()
+            let target = self.target
+            events.epochEnd = { record in
+                records.append(record)
+                if target.isReached(by: record) { throw TargetReached() }
+            }
+            var diverged = false
+            do {
+                try session.run(events)
+            } catch is TargetReached {
+            } catch is TrainingError {
+                diverged = true
+            }
+            let elapsed = clock.now - start
+            let run = BatchSizeRun(batchSize: batchSize, learningRate: Double(learningRate(batchSize: batchSize)),
+                                   threads: plan.workerCount, target: target, trainingSamples: train.count, records: records,
+                                   wallSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+                                   diverged: diverged)
+            runs.append(run)
+            finished(run)
+        }
+        let setup = BatchSizeSetup(
+            task: task, trainingSamples: train.count, validationSamples: validation.count, widths: widths,
+            threads: plan.workerCount, processingUnits: plan.units.map(\.osIndex), seed: seed, target: target,
+            learningRateRule: learningRateRule, maxEpochs: maxEpochs,
+            machine: "\(topology.coreCount) core(s), \(topology.processingUnitCount) PU(s)", date: date)
+        return BatchSizeReport(setup: setup, runs: runs)
+    }
+}

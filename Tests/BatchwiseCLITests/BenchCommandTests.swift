@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+import BatchwiseBench
+import BatchwiseTestSupport
+
+// `batchwise bench scaling` and `batchwise bench batch-size` run as the built executable; the
+// reports, tables and plots themselves are tested in BatchwiseBenchTests.
+
+// MARK: bench scaling, end to end
+
+extension CLITests {
+    @Test func runsScalingBenchEndToEnd() throws {
+        let stem = FileManager.default.temporaryDirectory.appendingPathComponent("batchwise-scaling-\(UUID().uuidString)").path
+        let json = stem + ".json", svg = stem + ".svg"
+        defer {
+            try? FileManager.default.removeItem(atPath: json)
+            try? FileManager.default.removeItem(atPath: svg)
+        }
+        let run = try batchwise(["bench", "scaling", "--layers", "16,32,4", "--batch-size", "16", "--steps", "2",
+                                 "--warmup-steps", "1", "--threads", "1,2", "--oversubscribe", "--json", json, "--svg", svg])
+        #expect(run.reason == .exit && run.status == 0, "stderr: \(run.stderr)")
+        #expect(run.stdout.contains("machine: ") && run.stdout.contains("BLAS "))
+        #expect(run.stdout.contains("threads") && run.stdout.contains("samples/s") && run.stdout.contains("of peak"))
+        #expect(run.stdoutLines.contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix("2 ") })
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [[String: Any]])
+        #expect(rows.map { $0["threads"] as? Int } == [1, 2])
+        #expect(rows.allSatisfy { Set($0.keys) == Set(BenchFixture.scalingJSONColumns) })
+        #expect(rows.allSatisfy { ($0["step_seconds"] as? [Double])?.count == 2 })
+        // automatic: the replicated pair at 2 threads on this small model, reduce-scatter at 1.
+        #expect(rows.map { $0["all_reduce"] as? String } == ["reduce-scatter", "replicated-pair"])
+        #expect(run.stdout.contains("all-reduce: 1→reduce-scatter  2→replicated-pair"))
+        let plot = try SVGElements(String(contentsOfFile: svg, encoding: .utf8))
+        #expect(try plot.subpaths("speedup-measured").map(\.count) == [2])
+        #expect(try plot.subpaths("efficiency-ideal").map(\.count) == [2])
+    }
+
+    @Test func badScalingBenchFlagsGiveOneClearError() throws {
+        let tiny = ["bench", "scaling", "--layers", "4,8,2", "--batch-size", "4", "--steps", "1"]
+        _ = try expectCleanFailure(tiny + ["--threads", "1,x"], mentioning: ["--threads", "1,x"])
+        _ = try expectCleanFailure(tiny + ["--threads", "0"], mentioning: ["at least 1"])
+        _ = try expectCleanFailure(tiny + ["--threads", "1,4096"], mentioning: ["4096"])
+        _ = try expectCleanFailure(tiny + ["--threads", "1,100"], mentioning: ["--oversubscribe"])
+        _ = try expectCleanFailure(tiny + ["--steps", "0"], mentioning: ["--steps"])
+        _ = try expectCleanFailure(tiny + ["--warmup-steps=-1"], mentioning: ["--warmup-steps"])
+        _ = try expectCleanFailure(tiny + ["--placement", "0"], mentioning: ["compact or scatter"])
+        _ = try expectCleanFailure(tiny + ["--layers", "4"], mentioning: ["--layers"])
+        _ = try expectCleanFailure(tiny + ["--all-reduce", "ring"], mentioning: ["--all-reduce", "ring"])
+        _ = try expectCleanFailure(tiny + ["--threads", "1,2", "--all-reduce", "replicated-pair"], mentioning: ["exactly 2 threads", "--threads 2"])
+        let missing = "/nonexistent-\(UUID().uuidString)/scaling.json"
+        _ = try expectCleanFailure(tiny + ["--json", missing], mentioning: [missing, "No such file"])
+        _ = try expectCleanFailure(tiny + ["--svg", FileManager.default.temporaryDirectory.path], mentioning: ["directory"])
+    }
+}
+
+// MARK: bench batch-size, end to end
+
+extension CLITests {
+    @Test func runsBatchSizeBenchEndToEnd() throws {
+        let stem = FileManager.default.temporaryDirectory.appendingPathComponent("batchwise-batch-size-\(UUID().uuidString)").path
+        let json = stem + ".json", svg = stem + ".svg"
+        defer {
+            try? FileManager.default.removeItem(atPath: json)
+            try? FileManager.default.removeItem(atPath: svg)
+        }
+        let run = try batchwise(["bench", "batch-size", "--batch-sizes", "64,256", "--max-epochs", "3", "--target-accuracy", "0.5",
+                                 "--threads", "2", "--oversubscribe", "--json", json, "--svg", svg])
+        #expect(run.reason == .exit && run.status == 0, "stderr: \(run.stderr)")
+        #expect(run.stdout.contains("digits: 1438 training, 359 validation samples"))
+        #expect(run.stdout.contains("batch 64: ") && run.stdout.contains("noise scale") && run.stdout.contains("wrote \(svg)"))
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [[String: Any]])
+        #expect(rows.map { $0["batch_size"] as? Int } == [64, 256])
+        #expect(rows.allSatisfy { Set($0.keys) == Set(BatchSizeRun.CodingKeys.allCases.map(\.rawValue)) })
+        for row in rows {
+            let batch = try #require(row["batch_size"] as? Int)
+            if let epochs = row["epochs_to_target"] as? Int {
+                #expect(row["steps_to_target"] as? Int == epochs * ((1438 + batch - 1) / batch))
+                #expect(row["samples_to_target"] as? Int == epochs * 1438)
+            }
+            #expect(row["noise_scale"] as? Double != nil)
+        }
+        let plot = try SVGElements(String(contentsOfFile: svg, encoding: .utf8))
+        #expect(plot.element(id: "steps-panel") != nil && plot.element(id: "samples-panel") != nil)
+    }
+
+    @Test func batchSizeBenchWithOneThreadSaysTheNoiseScaleIsNotMeasured() throws {
+        let stem = FileManager.default.temporaryDirectory.appendingPathComponent("batchwise-batch-size-\(UUID().uuidString)").path
+        let json = stem + ".json"
+        defer { try? FileManager.default.removeItem(atPath: json) }
+        let run = try batchwise(["bench", "batch-size", "--synthetic", "300", "--layers", "6,8,3", "--batch-sizes", "8,32",
+                                 "--max-epochs", "2", "--target-loss", "0.0001", "--threads", "1", "--json", json])
+        #expect(run.reason == .exit && run.status == 0, "stderr: \(run.stderr)")
+        #expect(run.stdout.contains("not measured with 1 thread") && run.stdout.contains("never"))
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [[String: Any]])
+        #expect(rows.allSatisfy { $0["noise_scale"] is NSNull && $0["steps_to_target"] is NSNull && $0["reached"] as? Bool == false })
+        #expect(rows.map { $0["epochs_run"] as? Int } == [2, 2])
+    }
+
+    @Test func badBatchSizeBenchFlagsGiveOneClearError() throws {
+        let tiny = ["bench", "batch-size", "--max-epochs", "1"]
+        _ = try expectCleanFailure(tiny + ["--batch-sizes", "16,x"], mentioning: ["--batch-sizes", "16,x"])
+        _ = try expectCleanFailure(tiny + ["--batch-sizes", "0,16"], mentioning: ["--batch-sizes", "at least 1"])
+        _ = try expectCleanFailure(tiny + ["--batch-sizes", "16,16"], mentioning: ["twice"])
+        _ = try expectCleanFailure(tiny + ["--batch-sizes", "16,4096"], mentioning: ["4096", "1438 training samples"])
+        _ = try expectCleanFailure(tiny + ["--target-accuracy", "1.5"], mentioning: ["--target-accuracy", "1.5"])
+        _ = try expectCleanFailure(tiny + ["--target-loss", "0"], mentioning: ["--target-loss"])
+        _ = try expectCleanFailure(tiny + ["--target-loss", "0.1", "--target-accuracy", "0.9"], mentioning: ["not both"])
+        _ = try expectCleanFailure(["bench", "batch-size", "--max-epochs", "0"], mentioning: ["--max-epochs"])
+        _ = try expectCleanFailure(tiny + ["--lr-scaling", "cubic"], mentioning: ["--lr-scaling", "cubic"])
+        _ = try expectCleanFailure(tiny + ["--lr-scaling", "none", "--base-batch-size", "64"], mentioning: ["--base-batch-size"])
+        _ = try expectCleanFailure(tiny + ["--base-batch-size", "0"], mentioning: ["--base-batch-size"])
+        _ = try expectCleanFailure(tiny + ["--lr", "-1"], mentioning: ["--lr"])
+        _ = try expectCleanFailure(tiny + ["--synthetic", "100"], mentioning: ["--synthetic", "--layers"])
+        _ = try expectCleanFailure(tiny + ["--layers", "32,10"], mentioning: ["--layers", "64 features"])
+        _ = try expectCleanFailure(tiny + ["--threads", "0"], mentioning: ["--threads"])
+        let missing = "/nonexistent-\(UUID().uuidString)/batch-size.json"
+        _ = try expectCleanFailure(tiny + ["--json", missing], mentioning: [missing, "No such file"])
+        _ = try expectCleanFailure(tiny + ["--svg", FileManager.default.temporaryDirectory.path], mentioning: ["directory"])
+    }
+}
