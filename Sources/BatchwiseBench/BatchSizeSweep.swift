@@ -36,19 +36,19 @@ public struct BatchSizeSweep: Sendable {
     ///   above 0, or a base batch size below 1.
     public init(batchSizes: [Int], widths: [Int], target: BatchSizeTarget, maxEpochs: Int = 200,
                 learningRate: Float = 0.05, baseBatchSize: Int? = 32, seed: UInt64 = 1) throws(ConfigurationError) {
-        guard !batchSizes.isEmpty else { throw ConfigurationError("--batch-sizes lists no batch size") }
+        guard !batchSizes.isEmpty else { throw ConfigurationError("\(parameter: "batchSizes") lists no batch size") }
         if let bad = batchSizes.first(where: { $0 < 1 }) {
-            throw ConfigurationError("--batch-sizes: every batch size must be at least 1 (got \(bad))")
+            throw ConfigurationError("\(parameter: "batchSizes"): every batch size must be at least 1 (got \(bad))")
         }
         if let twice = batchSizes.first(where: { b in batchSizes.filter { $0 == b }.count > 1 }) {
-            throw ConfigurationError("--batch-sizes lists batch size \(twice) twice")
+            throw ConfigurationError("\(parameter: "batchSizes") lists batch size \(twice) twice")
         }
         _ = try MLP(widths: widths)
-        guard maxEpochs >= 1 else { throw ConfigurationError("--max-epochs must be at least 1 (got \(maxEpochs))") }
+        guard maxEpochs >= 1 else { throw ConfigurationError("\(parameter: "maxEpochs") must be at least 1 (got \(maxEpochs))") }
         guard learningRate.isFinite && learningRate > 0 else {
-            throw ConfigurationError("--lr must be a finite number above 0 (got \(learningRate))")
+            throw ConfigurationError("\(parameter: "learningRate") must be a finite number above 0 (got \(learningRate))")
         }
-        if let b = baseBatchSize, b < 1 { throw ConfigurationError("--base-batch-size must be at least 1 (got \(b))") }
+        if let b = baseBatchSize, b < 1 { throw ConfigurationError("\(parameter: "baseBatchSize") must be at least 1 (got \(b))") }
         self.batchSizes = batchSizes.sorted()
         self.widths = widths
         self.target = target
@@ -61,7 +61,7 @@ public struct BatchSizeSweep: Sendable {
     /// Parses a `--batch-sizes` list such as `16,32,64` (spaces allowed around the numbers).
     public static func parseBatchSizes(_ text: String) throws(ConfigurationError) -> [Int] {
         guard let sizes = parseIntegerList(text) else {
-            throw ConfigurationError("--batch-sizes '\(text)' is not a comma-separated list of batch sizes such as 16,32,64,128")
+            throw ConfigurationError("\(parameter: "batchSizes") '\(text)' is not a comma-separated list of batch sizes such as 16,32,64,128")
         }
         return sizes
     }
@@ -87,7 +87,7 @@ public struct BatchSizeSweep: Sendable {
     public func check(trainingSamples: Int, validationSamples: Int) throws(ConfigurationError) {
         guard validationSamples >= 1 else { throw ConfigurationError("the sweep needs validation samples to test the target on") }
         if let big = batchSizes.first(where: { $0 > trainingSamples }) {
-            throw ConfigurationError("--batch-sizes: batch size \(big) is larger than the \(trainingSamples) training samples")
+            throw ConfigurationError("\(parameter: "batchSizes"): batch size \(big) is larger than the \(trainingSamples) training samples")
         }
     }
 

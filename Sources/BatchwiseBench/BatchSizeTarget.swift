@@ -16,15 +16,15 @@ public enum BatchSizeTarget: Sendable, Equatable, CustomStringConvertible {
     public init(loss: Double?, accuracy: Double?, default: BatchSizeTarget = .validationAccuracy(0.95)) throws(ConfigurationError) {
         switch (loss, accuracy) {
         case (.some, .some):
-            throw ConfigurationError("give either --target-loss or --target-accuracy, not both")
+            throw ConfigurationError("give either \(parameter: "BatchSizeTarget.loss") or \(parameter: "BatchSizeTarget.accuracy"), not both")
         case (.some(let loss), nil):
             guard loss.isFinite && loss > 0 else {
-                throw ConfigurationError("--target-loss must be a finite validation loss above 0 (got \(loss))")
+                throw ConfigurationError("\(parameter: "BatchSizeTarget.loss") must be a finite validation loss above 0 (got \(loss))")
             }
             self = .validationLoss(loss)
         case (nil, .some(let accuracy)):
             guard accuracy.isFinite && accuracy > 0 && accuracy <= 1 else {
-                throw ConfigurationError("--target-accuracy must be a share of the validation set above 0 and at most 1, such as 0.95 (got \(accuracy))")
+                throw ConfigurationError("\(parameter: "BatchSizeTarget.accuracy") must be a share of the validation set above 0 and at most 1, such as 0.95 (got \(accuracy))")
             }
             self = .validationAccuracy(accuracy)
         case (nil, nil):

@@ -47,24 +47,24 @@ public struct ScalingBenchmark: Sendable {
                 placement: Placement = .compact, oversubscribe: Bool = false, seed: UInt64 = 1,
                 learningRate: Float = 0.001, allReduce: AllReduceStrategy = .automatic) throws(ConfigurationError) {
         _ = try MLP(widths: widths)
-        guard batchSize >= 1 else { throw ConfigurationError("--batch-size must be at least 1 (got \(batchSize))") }
-        guard !threadCounts.isEmpty else { throw ConfigurationError("--threads lists no thread count") }
+        guard batchSize >= 1 else { throw ConfigurationError("\(parameter: "batchSize") must be at least 1 (got \(batchSize))") }
+        guard !threadCounts.isEmpty else { throw ConfigurationError("\(parameter: "threadCounts") lists no thread count") }
         if let bad = threadCounts.first(where: { $0 < 1 }) {
-            throw ConfigurationError("--threads: every thread count must be at least 1 (got \(bad))")
+            throw ConfigurationError("\(parameter: "threadCounts"): every thread count must be at least 1 (got \(bad))")
         }
         guard Set(threadCounts).count == threadCounts.count else {
-            throw ConfigurationError("--threads lists a thread count twice (\(threadCounts.map(String.init).joined(separator: ",")))")
+            throw ConfigurationError("\(parameter: "threadCounts") lists a thread count twice (\(threadCounts.map(String.init).joined(separator: ",")))")
         }
-        guard timedSteps >= 1 else { throw ConfigurationError("--steps must be at least 1 (got \(timedSteps))") }
-        guard warmupSteps >= 0 else { throw ConfigurationError("--warmup-steps must be 0 or more (got \(warmupSteps))") }
+        guard timedSteps >= 1 else { throw ConfigurationError("\(parameter: "timedSteps") must be at least 1 (got \(timedSteps))") }
+        guard warmupSteps >= 0 else { throw ConfigurationError("\(parameter: "warmupSteps") must be 0 or more (got \(warmupSteps))") }
         guard learningRate.isFinite && learningRate > 0 else {
-            throw ConfigurationError("--lr must be a finite number above 0 (got \(learningRate))")
+            throw ConfigurationError("\(parameter: "learningRate") must be a finite number above 0 (got \(learningRate))")
         }
         if allReduce == .replicatedPair, let other = threadCounts.first(where: { $0 != 2 }) {
-            throw ConfigurationError("--all-reduce replicated-pair runs exactly 2 threads, but --threads lists \(other); use --threads 2 or --all-reduce automatic")
+            throw ConfigurationError("\(parameter: "allReduce", value: "replicated-pair") runs exactly 2 threads, but \(parameter: "threadCounts") lists \(other); use \(parameter: "threadCounts", value: "2") or \(parameter: "allReduce", value: "automatic")")
         }
         if case .explicit = placement {
-            throw ConfigurationError("bench scaling takes --placement compact or scatter; a PU list fits only one thread count")
+            throw ConfigurationError("bench scaling takes \(parameter: "placement") compact or scatter; a PU list fits only one thread count")
         }
         self.widths = widths
         self.batchSize = batchSize
@@ -94,7 +94,7 @@ public struct ScalingBenchmark: Sendable {
     /// Parses a `--threads` list such as `1,2,4` (spaces allowed around the numbers).
     public static func parseThreadCounts(_ text: String) throws(ConfigurationError) -> [Int] {
         guard let counts = parseIntegerList(text) else {
-            throw ConfigurationError("--threads '\(text)' is not a comma-separated list of thread counts such as 1,2,4")
+            throw ConfigurationError("\(parameter: "threadCounts") '\(text)' is not a comma-separated list of thread counts such as 1,2,4")
         }
         return counts
     }

@@ -6,6 +6,8 @@ enum FlagNames {
     /// API parameter → flag (or the words for it).
     static let flags: [String: String] = [
         "allReduce": "--all-reduce",
+        "BatchSizeTarget.accuracy": "--target-accuracy",
+        "BatchSizeTarget.loss": "--target-loss",
         "batchSize": "--batch-size",
         "batchSizes": "--batch-sizes",
         "baseBatchSize": "--base-batch-size",
@@ -23,8 +25,6 @@ enum FlagNames {
         "oversubscribe": "--oversubscribe",
         "path": "--data or --test",
         "placement": "--placement",
-        "targetAccuracy": "--target-accuracy",
-        "targetLoss": "--target-loss",
         "threadCounts": "--threads",
         "timedSteps": "--steps",
         "validationSplit": "--validation-split",
@@ -39,7 +39,9 @@ enum FlagNames {
     /// `text` with each parameter as its flag (and a suggested value after it).
     static func render(_ text: ErrorText) -> String {
         text.rendered { parameter, value in
-            guard let flag = flags[parameter] else { return "`" + parameter + (value.map { ": " + $0 } ?? "") + "`" }
+            guard let flag = flags[parameter] ?? flags[ErrorText.bareName(parameter)] else {
+                return "`" + ErrorText.bareName(parameter) + (value.map { ": " + $0 } ?? "") + "`"
+            }
             guard let value, !(switches.contains(parameter) && value == "true") else { return flag }
             return flag + " " + value
         }

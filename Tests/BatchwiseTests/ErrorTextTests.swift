@@ -18,6 +18,12 @@ import Testing
         #expect(rendered == "use --layers or --oversubscribe")
     }
 
+    @Test func aQualifiedNameShowsBare() {
+        let e = ConfigurationError("\(parameter: "BatchSizeTarget.loss") must be above 0")
+        #expect(e.message == "`loss` must be above 0")
+        #expect(e.text.pieces.first == .parameter(name: "BatchSizeTarget.loss", value: nil))
+    }
+
     @Test func textPiecesAreMergedSoEqualTextsCompareEqual() {
         let n = 3
         let a: ErrorText = "got \(n) of \(4)"

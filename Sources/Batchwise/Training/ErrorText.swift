@@ -10,7 +10,9 @@
 /// arguments it passed, and a person at the terminal about the flags they typed.
 public struct ErrorText: Sendable, Hashable, CustomStringConvertible, ExpressibleByStringInterpolation {
     /// A run of the text: plain words, or a reference to an API parameter, with the value
-    /// the advice suggests for it (as in "use `workers: 2`").
+    /// the advice suggests for it (as in "use `workers: 2`"). A name may be qualified by its
+    /// type (`BatchSizeTarget.loss`) where the bare name alone would be ambiguous to a front
+    /// end; it shows as the bare name.
     public enum Piece: Sendable, Hashable {
         case text(String)
         case parameter(name: String, value: String?)
@@ -30,7 +32,12 @@ public struct ErrorText: Sendable, Hashable, CustomStringConvertible, Expressibl
 
     /// With each parameter under its API name in backticks (`` `workers: 2` `` with a value).
     public var description: String {
-        rendered { name, value in "`" + name + (value.map { ": " + $0 } ?? "") + "`" }
+        rendered { name, value in "`" + Self.bareName(name) + (value.map { ": " + $0 } ?? "") + "`" }
+    }
+
+    /// `name` without the type that qualifies it: `loss` for `BatchSizeTarget.loss`.
+    public static func bareName(_ name: String) -> String {
+        name.split(separator: ".").last.map(String.init) ?? name
     }
 
     /// With each parameter as `name(parameter, value)` says.
