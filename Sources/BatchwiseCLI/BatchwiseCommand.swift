@@ -35,6 +35,7 @@ struct BatchwiseCommand: ParsableCommand {
         case let e as TrainingError: return e.message
         case let e as TopologyError: return e.message
         case let e as OutputFileError: return e.description
+        case let e as AtomicFileError: return e.description
         default:
             let message = BatchwiseCommand.message(for: error)
             let firstLine = message.split(separator: "\n").first.map(String.init) ?? message
