@@ -3,7 +3,7 @@ import Testing
 @testable import Batchwise
 
 /// The typed errors at the C boundaries: atomic writes (swift-system's `Errno`, the path and
-/// the step). Every failure test also checks what was left on disk: the old file untouched
+/// the step) and hwloc failures (the function and its `errno`). Every failure test also checks what was left on disk: the old file untouched
 /// and no temporary file beside it.
 @Suite struct AtomicFileTests {
     /// A new empty folder; the caller removes it.
@@ -145,5 +145,42 @@ import Testing
         #expect(error.message.hasPrefix("cannot move the new checkpoint into place: No such file or directory"))
         #expect(try Checkpoint.load(from: folder) == old)
         #expect(try Self.contents(folder) == [Checkpoint.fileName])
+    }
+
+    // MARK: hwloc
+
+    @Test func aFailedHwlocCallNamesTheFunctionAndTheErrno() throws {
+        let error = TopologyError("hwloc could not bind the thread to PU(s) 3", function: "hwloc_set_cpubind", errno: .invalidArgument)
+        #expect(error.function == "hwloc_set_cpubind")
+        #expect(error.errno?.rawValue == EINVAL)
+        #expect(error.message == "hwloc could not bind the thread to PU(s) 3 (hwloc_set_cpubind: Invalid argument)")
+        let silent = TopologyError("hwloc could not read this machine's topology", function: "hwloc_topology_load", errno: nil)
+        #expect(silent.message == "hwloc could not read this machine's topology (hwloc_topology_load failed)")
+    }
+
+    /// Binding to PUs the machine does not have fails in the kernel (`sched_setaffinity`:
+    /// EINVAL), and the error carries hwloc's function and that errno. Run on a thread of its
+    /// own, so that even an unexpected success pins no thread the tests share.
+    @Test func bindingToAPUThatDoesNotExistIsATopologyErrorWithTheErrno() throws {
+        let topology = try Topology()
+        let missing = CPUSet(osIndices: [(topology.processingUnits.map(\.osIndex).max() ?? 0) + 4096])
+        // Written by the thread before it signals, read here after the wait.
+        final class Outcome: @unchecked Sendable { var result: Result<Void, TopologyError>? }
+        let outcome = Outcome()
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            outcome.result = Result { () throws(TopologyError) in try topology.bindCurrentThread(to: missing) }
+            done.signal()
+        }
+        thread.start()
+        done.wait()
+        let result = try #require(outcome.result)
+        guard case .failure(let error) = result else {
+            Issue.record("binding to PU \(missing) succeeded")
+            return
+        }
+        #expect(error.function == "hwloc_set_cpubind")
+        #expect(error.errno != nil, "hwloc set errno: \(error.message)")
+        #expect(error.message.hasPrefix("hwloc could not bind the thread to PU(s) \(missing) (hwloc_set_cpubind: "))
     }
 }
