@@ -36,6 +36,7 @@ struct BatchwiseCommand: ParsableCommand {
         case let e as TopologyError: return e.message
         case let e as OutputFileError: return e.description
         case let e as AtomicFileError: return e.description
+        case let e as MPIError: return e.description
         default:
             let message = BatchwiseCommand.message(for: error)
             let firstLine = message.split(separator: "\n").first.map(String.init) ?? message

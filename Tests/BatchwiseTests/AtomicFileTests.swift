@@ -1,9 +1,11 @@
+import BatchwiseMPI
 import Foundation
 import Testing
 @testable import Batchwise
 
 /// The typed errors at the C boundaries: atomic writes (swift-system's `Errno`, the path and
-/// the step) and hwloc failures (the function and its `errno`). Every failure test also checks what was left on disk: the old file untouched
+/// the step), hwloc failures (the function and its `errno`) and MPI failures (code, text and
+/// function). Every failure test also checks what was left on disk: the old file untouched
 /// and no temporary file beside it.
 @Suite struct AtomicFileTests {
     /// A new empty folder; the caller removes it.
@@ -182,5 +184,23 @@ import Testing
         #expect(error.function == "hwloc_set_cpubind")
         #expect(error.errno != nil, "hwloc set errno: \(error.message)")
         #expect(error.message.hasPrefix("hwloc could not bind the thread to PU(s) \(missing) (hwloc_set_cpubind: "))
+    }
+
+    // MARK: MPI
+
+    @Test func anMPIErrorNamesTheFunctionCodeAndText() {
+        let error = MPIError(code: 2, text: "MPI_ERR_COUNT: invalid count argument", function: "MPI_Allreduce")
+        #expect(error.description.hasPrefix("MPI_Allreduce failed with MPI error 2 (MPI_ERR_COUNT: invalid count argument); the job stops"))
+        let start = MPIError(code: 16, text: "", function: "MPI_Init_thread")
+        #expect(start.description == "MPI could not start: MPI_Init_thread failed with MPI error 16; run batchwise under mpirun")
+    }
+
+    /// Outside `MPI_Init`…`MPI_Finalize` (this test process never joins a job) Open MPI would
+    /// end the process if asked for an error's text, so the text is left empty instead.
+    @Test func anMPIErrorOutsideAJobHasNoTextAndDoesNotEndTheProcess() {
+        let error = MPIError(code: 2, function: "MPI_Allreduce")
+        #expect(error.code == 2)
+        #expect(error.text == "")
+        #expect(error.function == "MPI_Allreduce")
     }
 }
