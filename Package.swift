@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.2.0"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -55,13 +57,15 @@ let package = Package(
             dependencies: [
                 "CHwloc", "COpenBLAS", "CBatchwiseShims", "CBatchwiseKernels", "CZlib",
                 .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             resources: [.embedInCode("Data/digits.csv.gz")]
         ),
         // What a run shows and writes: progress bar and line, metrics log, SVG figures, tables.
         .target(
             name: "BatchwiseReporting",
-            dependencies: ["Batchwise"]
+            dependencies: ["Batchwise", .product(name: "SystemPackage", package: "swift-system")]
         ),
         // The scaling and batch-size sweeps behind `batchwise bench`.
         .target(
@@ -99,6 +103,10 @@ let package = Package(
         .testTarget(
             name: "BatchwiseBenchTests",
             dependencies: ["BatchwiseBench", "BatchwiseReporting", "Batchwise", "BatchwiseTestSupport"]
+        ),
+        .testTarget(
+            name: "BatchwiseMPITests",
+            dependencies: ["BatchwiseMPI"]
         ),
         // End to end: the built `batchwise` executable run as a subprocess (MPI runs included).
         .testTarget(

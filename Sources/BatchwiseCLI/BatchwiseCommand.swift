@@ -34,6 +34,8 @@ struct BatchwiseCommand: ParsableCommand {
         switch error {
         case let e as TopologyError: return e.message
         case let e as OutputFileError: return e.description
+        case let e as AtomicFileError: return e.description
+        case let e as MPIError: return e.description
         default:
             let message = BatchwiseCommand.message(for: error)
             let firstLine = message.split(separator: "\n").first.map(String.init) ?? message

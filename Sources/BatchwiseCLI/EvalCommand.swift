@@ -95,15 +95,8 @@ struct PredictCommand: ParsableCommand {
             if classification { text += String(r.indices.max { r[$0] < r[$1] }! - row * k) + "," }
             text += r.map { String($0) }.joined(separator: ",") + "\n"
         }
-        // Written whole to a temporary file and renamed: never a half-written output.
-        let temporary = output + ".tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else {
-            throw ConfigurationError("cannot write \(output): check that its directory exists and is writable")
-        }
-        guard rename(temporary, output) == 0 else {
-            unlink(temporary)
-            throw ConfigurationError("cannot write \(output): \(String(cString: strerror(errno)))")
-        }
+        // Written whole to a temporary file, flushed and renamed: never a half-written output.
+        try AtomicFile.write(text.utf8, to: output)
         print("wrote \(data.count) prediction(s) to \(output)")
     }
 }

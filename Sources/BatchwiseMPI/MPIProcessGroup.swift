@@ -25,11 +25,15 @@ public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
     /// Whether this build can train over MPI.
     public static let isAvailable = true
 
-    public init() throws(ConfigurationError) {
+    /// Joins the job: `MPI_Init_thread`, the predefined handles, then `MPI_ERRORS_RETURN` on
+    /// the world communicator so that a failed call returns its code (thrown as ``MPIError``)
+    /// instead of ending the process inside MPI.
+    /// - Throws: ``MPIError`` when an MPI call fails; `ConfigurationError` when the library
+    ///   is not an Open MPI with the thread support Batchwise needs.
+    public init() throws {
         var provided: Int32 = 0
-        guard MPI_Init_thread(nil, nil, Int32(MPI_THREAD_SERIALIZED), &provided) == MPI_SUCCESS else {
-            throw ConfigurationError("MPI could not start (MPI_Init_thread failed); run under mpirun")
-        }
+        let code = MPI_Init_thread(nil, nil, Int32(MPI_THREAD_SERIALIZED), &provided)
+        guard code == MPI_SUCCESS else { throw MPIError(code: code, function: "MPI_Init_thread") }
         guard provided >= Int32(MPI_THREAD_SERIALIZED) else {
             MPI_Finalize()
             throw ConfigurationError("this MPI library gives thread level \(provided), below MPI_THREAD_SERIALIZED (\(MPI_THREAD_SERIALIZED)) that Batchwise's workers need; use an Open MPI built with thread support")
@@ -44,9 +48,10 @@ public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
         float = try handle("ompi_mpi_float")
         double = try handle("ompi_mpi_double")
         sum = try handle("ompi_mpi_op_sum")
+        try MPIError.check("MPI_Comm_set_errhandler", MPI_Comm_set_errhandler(world, try handle("ompi_mpi_errors_return")))
         var r: Int32 = 0, s: Int32 = 0
-        MPI_Comm_rank(world, &r)
-        MPI_Comm_size(world, &s)
+        try MPIError.check("MPI_Comm_rank", MPI_Comm_rank(world, &r))
+        try MPIError.check("MPI_Comm_size", MPI_Comm_size(world, &s))
         rank = Int(r)
         size = Int(s)
     }
@@ -66,21 +71,22 @@ public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
         exit(code)
     }
 
-    public func allReduceSum(_ values: UnsafeMutablePointer<Float>, count: Int) {
-        reduce(values, count: count, type: float)
+    /// - Throws: ``MPIError`` when `MPI_Allreduce` fails.
+    public func allReduceSum(_ values: UnsafeMutablePointer<Float>, count: Int) throws(MPIError) {
+        try reduce(values, count: count, type: float)
     }
 
-    public func allReduceSum(_ values: UnsafeMutablePointer<Double>, count: Int) {
-        reduce(values, count: count, type: double)
+    /// - Throws: ``MPIError`` when `MPI_Allreduce` fails.
+    public func allReduceSum(_ values: UnsafeMutablePointer<Double>, count: Int) throws(MPIError) {
+        try reduce(values, count: count, type: double)
     }
 
     /// In place, in pieces of at most Int32.max elements (MPI counts are C ints).
-    private func reduce<T>(_ values: UnsafeMutablePointer<T>, count: Int, type: MPI_Datatype) {
+    private func reduce<T>(_ values: UnsafeMutablePointer<T>, count: Int, type: MPI_Datatype) throws(MPIError) {
         var offset = 0
         while offset < count {
             let n = min(count - offset, Int(Int32.max))
-            let code = MPI_Allreduce(UnsafeRawPointer(bitPattern: 1), values + offset, Int32(n), type, sum, world)
-            precondition(code == MPI_SUCCESS, "MPI_Allreduce failed with code \(code)")
+            try MPIError.check("MPI_Allreduce", MPI_Allreduce(UnsafeRawPointer(bitPattern: 1), values + offset, Int32(n), type, sum, world))
             offset += n
         }
     }

@@ -1,29 +1,19 @@
-#if canImport(Glibc)
-import Glibc
-private let cClose = Glibc.close, cWrite = Glibc.write
-#elseif canImport(Darwin)
-import Darwin
-private let cClose = Darwin.close, cWrite = Darwin.write
-#endif
+import Batchwise
+import SystemPackage
 
 /// The C calls whose names the feedback types shadow with methods of their own.
 enum SystemCall {
-    static func close(_ descriptor: Int32) -> Int32 { cClose(descriptor) }
-
     /// Writes all of `text` to `descriptor`, retrying short writes and interrupted calls;
-    /// returns nil, or the `errno` of the failure. Wraps `write(2)`.
+    /// returns nil, or the `errno` of the failure. Wraps swift-system's
+    /// `FileDescriptor.writeAll` (`write(2)`).
     static func writeAll(_ descriptor: Int32, _ text: String) -> Int32? {
-        let bytes = Array(text.utf8)
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { cWrite(descriptor, $0.baseAddress! + done, $0.count - done) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return errno
-            }
-            done += n
+        do {
+            var text = text
+            try text.withUTF8 { _ = try FileDescriptor(rawValue: descriptor).writeAll($0) }
+            return nil
+        } catch {
+            return Errno(error).rawValue
         }
-        return nil
     }
 }
 
@@ -43,15 +33,37 @@ public struct OutputFileError: Error, CustomStringConvertible, Sendable, Equatab
         self.code = code
     }
 
-    /// The system's reason (`strerror` of ``code``).
-    public var reason: String { String(cString: strerror(code)) }
+    init(path: String, operation: String, errno: Errno) {
+        self.init(path: path, operation: operation, errno: errno.rawValue)
+    }
 
-    public var description: String { "cannot \(operation) '\(path)': \(reason)" }
+    /// An atomic write of `path` that failed, told in this type's words.
+    init(path: String, _ error: AtomicFileError) {
+        let operation = switch error.step {
+        case .create: "open"
+        case .write: "write"
+        case .flush: "flush"
+        case .replace: "replace"
+        case .flushDirectory: "flush the folder of"
+        }
+        self.init(path: path, operation: operation, errno: error.errno)
+    }
+
+    /// ``code`` as swift-system's `Errno`.
+    public var errno: Errno { Errno(rawValue: code) }
+
+    /// The system's reason (`strerror` of ``code``).
+    public var reason: String { errno.description }
+
+    public var description: String {
+        "cannot \(operation) '\(path)': \(reason)" + (errno.fileRemedy.map { "; " + $0 } ?? "")
+    }
 }
 
 /// A file opened for writing through a raw descriptor, so that every ``write(_:)`` reaches the
 /// kernel at once (no user-space buffer: `tail -f` sees each line as it is written). Closed in
-/// `deinit` or by ``close()``. Wraps `open(2)`, `write(2)`, `pread(2)`, `rename(2)`.
+/// `deinit` or by ``close()``. Wraps swift-system's `FileDescriptor` (`open(2)`, `write(2)`,
+/// `pread(2)`); ``replace(_:with:)`` goes through ``AtomicFile``.
 package final class OutputFile {
     package enum Mode {
         /// Create the file, or empty it if it exists.
@@ -61,60 +73,64 @@ package final class OutputFile {
     }
 
     let path: String
-    private var descriptor: Int32
+    private var descriptor: FileDescriptor?
 
     package init(path: String, mode: Mode) throws(OutputFileError) {
-        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (mode == .append ? O_APPEND : O_TRUNC)
-        let fd = open(path, flags, 0o644)
-        guard fd >= 0 else { throw OutputFileError(path: path, operation: "open", errno: errno) }
         self.path = path
-        self.descriptor = fd
+        do {
+            descriptor = try FileDescriptor.open(FilePath(path), .writeOnly,
+                                                 options: [.create, .closeOnExec, mode == .append ? .append : .truncate],
+                                                 permissions: [.ownerReadWrite, .groupRead, .otherRead])
+        } catch {
+            throw OutputFileError(path: path, operation: "open", errno: Errno(error))
+        }
     }
 
-    deinit { if descriptor >= 0 { _ = SystemCall.close(descriptor) } }
+    deinit { _ = try? descriptor?.close() }
 
     /// Writes all of `text` (in one `write(2)` unless the kernel takes less).
     func write(_ text: String) throws(OutputFileError) {
-        precondition(descriptor >= 0, "write after close")
-        if let code = SystemCall.writeAll(descriptor, text) { throw OutputFileError(path: path, operation: "write", errno: code) }
+        guard let descriptor else { preconditionFailure("write after close") }
+        do {
+            var text = text
+            try text.withUTF8 { _ = try descriptor.writeAll($0) }
+        } catch {
+            throw OutputFileError(path: path, operation: "write", errno: Errno(error))
+        }
     }
 
     /// Whether the file is empty or its last byte is a newline (read through a second,
     /// read-only descriptor, since this one is write-only).
     func endsWithNewline() -> Bool {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return true }
-        defer { _ = SystemCall.close(fd) }
-        let size = lseek(fd, 0, SEEK_END)
-        guard size > 0 else { return true }
+        guard let reader = try? FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec]) else { return true }
+        defer { _ = try? reader.close() }
+        guard let size = try? reader.seek(offset: 0, from: .end), size > 0 else { return true }
         var last: UInt8 = 0
-        return pread(fd, &last, 1, size - 1) == 1 ? last == UInt8(ascii: "\n") : true
+        let read = try? withUnsafeMutableBytes(of: &last) { try reader.read(fromAbsoluteOffset: size - 1, into: $0) }
+        return read == 1 ? last == UInt8(ascii: "\n") : true
     }
 
     /// Closes the descriptor, reporting a failure (a delayed write error shows up here).
     package func close() throws(OutputFileError) {
-        guard descriptor >= 0 else { return }
-        let fd = descriptor
-        descriptor = -1
-        if SystemCall.close(fd) != 0 && errno != EINTR { throw OutputFileError(path: path, operation: "write", errno: errno) }
+        guard let descriptor else { return }
+        self.descriptor = nil
+        do {
+            try descriptor.close()
+        } catch {
+            // EINTR: the descriptor is closed all the same (Linux), and nothing was lost.
+            let errno = Errno(error)
+            if errno != .interrupted { throw OutputFileError(path: path, operation: "write", errno: errno) }
+        }
     }
 
-    /// Writes `text` to `path` atomically: to a temporary file beside it, then `rename(2)` over
-    /// `path`, so a reader sees the old file or the new one, never half of one.
+    /// Writes `text` to `path` atomically with ``AtomicFile``: a temporary file beside it,
+    /// flushed, then renamed over `path`, so a reader sees the old file or the new one, never
+    /// half of one.
     package static func replace(_ path: String, with text: String) throws(OutputFileError) {
-        let temporary = path + ".tmp-\(getpid())"
         do {
-            let file = try OutputFile(path: temporary, mode: .truncate)
-            try file.write(text)
-            try file.close()
+            try AtomicFile.write(text.utf8, to: path)
         } catch {
-            unlink(temporary)
-            throw OutputFileError(path: path, operation: error.operation, errno: error.code)
-        }
-        guard rename(temporary, path) == 0 else {
-            let code = errno
-            unlink(temporary)
-            throw OutputFileError(path: path, operation: "replace", errno: code)
+            throw OutputFileError(path: path, error)
         }
     }
 }

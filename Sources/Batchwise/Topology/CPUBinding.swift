@@ -1,4 +1,5 @@
 import CHwloc
+import SystemPackage
 
 /// A set of PUs by OS index: an owned hwloc bitmap, copied out as plain indices.
 public struct CPUSet: Sendable, Hashable, CustomStringConvertible {
@@ -19,9 +20,7 @@ public struct CPUSet: Sendable, Hashable, CustomStringConvertible {
 
     /// Calls `body` with a temporary hwloc bitmap holding this set.
     func withBitmap<R>(_ body: (hwloc_bitmap_t) throws(TopologyError) -> R) throws(TopologyError) -> R {
-        guard let bitmap = hwloc_bitmap_alloc() else {
-            throw TopologyError(message: "out of memory allocating an hwloc bitmap")
-        }
+        let bitmap = try allocateBitmap()
         defer { hwloc_bitmap_free(bitmap) }
         for i in osIndices { hwloc_bitmap_set(bitmap, UInt32(i)) }
         return try body(bitmap)
@@ -34,8 +33,8 @@ extension Topology {
     /// The PUs the calling thread may run on (`hwloc_get_cpubind` with `HWLOC_CPUBIND_THREAD`).
     public func currentThreadBinding() throws(TopologyError) -> CPUSet {
         try CPUSet(osIndices: []).withBitmap { (bitmap) throws(TopologyError) -> CPUSet in
-            guard hwloc_get_cpubind(handle, bitmap, Int32(HWLOC_CPUBIND_THREAD.rawValue)) == 0 else {
-                throw TopologyError(message: "hwloc could not read the calling thread's CPU binding (hwloc_get_cpubind)")
+            try TopologyError.check("hwloc_get_cpubind", "hwloc could not read the calling thread's CPU binding") {
+                hwloc_get_cpubind(handle, bitmap, Int32(HWLOC_CPUBIND_THREAD.rawValue))
             }
             return CPUSet(bitmap: bitmap)
         }
@@ -46,8 +45,8 @@ extension Topology {
     /// A thread binds only itself: nothing here reaches into another thread.
     public func bindCurrentThread(to set: CPUSet) throws(TopologyError) {
         try set.withBitmap { (bitmap) throws(TopologyError) in
-            guard hwloc_set_cpubind(handle, bitmap, Int32(HWLOC_CPUBIND_THREAD.rawValue)) == 0 else {
-                throw TopologyError(message: "hwloc could not bind the thread to PU(s) \(set) (hwloc_set_cpubind)")
+            try TopologyError.check("hwloc_set_cpubind", "hwloc could not bind the thread to PU(s) \(set)") {
+                hwloc_set_cpubind(handle, bitmap, Int32(HWLOC_CPUBIND_THREAD.rawValue))
             }
         }
     }
@@ -56,8 +55,8 @@ extension Topology {
     /// (`hwloc_get_last_cpu_location`, `HWLOC_CPUBIND_THREAD`).
     public func lastCPULocation() throws(TopologyError) -> CPUSet {
         try CPUSet(osIndices: []).withBitmap { (bitmap) throws(TopologyError) -> CPUSet in
-            guard hwloc_get_last_cpu_location(handle, bitmap, Int32(HWLOC_CPUBIND_THREAD.rawValue)) == 0 else {
-                throw TopologyError(message: "hwloc could not read where the thread runs (hwloc_get_last_cpu_location)")
+            try TopologyError.check("hwloc_get_last_cpu_location", "hwloc could not read where the thread runs") {
+                hwloc_get_last_cpu_location(handle, bitmap, Int32(HWLOC_CPUBIND_THREAD.rawValue))
             }
             return CPUSet(bitmap: bitmap)
         }
@@ -77,4 +76,12 @@ extension Topology {
             return hwloc_bitmap_isset(nodeset, node.pointee.os_index) != 0
         }.map { Int($0) }
     }
+}
+
+/// A new, empty hwloc bitmap (`hwloc_bitmap_alloc`); the caller frees it with `hwloc_bitmap_free`.
+func allocateBitmap() throws(TopologyError) -> hwloc_bitmap_t {
+    guard let bitmap = hwloc_bitmap_alloc() else {
+        throw TopologyError("out of memory allocating an hwloc bitmap", function: "hwloc_bitmap_alloc", errno: .noMemory)
+    }
+    return bitmap
 }

@@ -1,4 +1,5 @@
 import CHwloc
+import SystemPackage
 
 /// One flat, zero-initialised, 64-byte-aligned buffer of `Float`, optionally bound to a NUMA node.
 ///
@@ -36,7 +37,7 @@ public final class FloatBuffer: @unchecked Sendable {
             if raw != nil { bound = numaNode }
         }
         if raw == nil { raw = hwloc_alloc(topology.handle, byteCount) }
-        guard let raw else { fatalError("out of memory: could not allocate \(byteCount) bytes") }
+        guard let raw else { fatalError("out of memory: could not allocate \(byteCount) bytes (hwloc_alloc: \(Errno.lastError))") }
         precondition(Int(bitPattern: raw) % 64 == 0, "hwloc returned memory that is not 64-byte aligned")
         raw.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
         pointer = raw.bindMemory(to: Float.self, capacity: lines * Self.floatsPerCacheLine)
@@ -48,11 +49,11 @@ public final class FloatBuffer: @unchecked Sendable {
     /// The NUMA nodes (logical indices) that hold the buffer's pages right now, as the kernel
     /// reports them (`hwloc_get_area_memlocation`). Touches nothing.
     public func residentNumaNodes() throws(TopologyError) -> [Int] {
-        guard let nodeset = hwloc_bitmap_alloc() else { throw TopologyError(message: "out of memory allocating an hwloc bitmap") }
+        let nodeset = try allocateBitmap()
         defer { hwloc_bitmap_free(nodeset) }
-        guard hwloc_get_area_memlocation(topology.handle, UnsafeRawPointer(pointer), byteCount, nodeset,
-                                         Int32(HWLOC_MEMBIND_BYNODESET.rawValue)) == 0 else {
-            throw TopologyError(message: "hwloc could not tell where a buffer's memory is (hwloc_get_area_memlocation)")
+        try TopologyError.check("hwloc_get_area_memlocation", "hwloc could not tell where a buffer's memory is") {
+            hwloc_get_area_memlocation(topology.handle, UnsafeRawPointer(pointer), byteCount, nodeset,
+                                       Int32(HWLOC_MEMBIND_BYNODESET.rawValue))
         }
         return topology.numaNodes(in: nodeset)
     }

@@ -37,12 +37,15 @@ public final class Topology: @unchecked Sendable {
     /// Loads the topology of this machine (`hwloc_topology_init`, `hwloc_topology_load`).
     public init() throws(TopologyError) {
         var topology: hwloc_topology_t?
-        guard hwloc_topology_init(&topology) == 0, let topology else {
-            throw TopologyError(message: "hwloc could not initialise a topology (hwloc_topology_init failed)")
+        try TopologyError.check("hwloc_topology_init", "hwloc could not initialise a topology") { hwloc_topology_init(&topology) }
+        guard let topology else {
+            throw TopologyError(message: "hwloc could not initialise a topology (hwloc_topology_init gave no handle)")
         }
-        guard hwloc_topology_load(topology) == 0 else {
+        do {
+            try TopologyError.check("hwloc_topology_load", "hwloc could not read this machine's topology") { hwloc_topology_load(topology) }
+        } catch {
             hwloc_topology_destroy(topology)
-            throw TopologyError(message: "hwloc could not read this machine's topology (hwloc_topology_load failed)")
+            throw error
         }
         handle = topology
         packageCount = max(1, Int(hwloc_get_nbobjs_by_type(topology, HWLOC_OBJ_PACKAGE)))
@@ -98,10 +101,4 @@ public final class Topology: @unchecked Sendable {
         }
         return units.sorted { ($0.core, $0.smtRank) < ($1.core, $1.smtRank) }
     }
-}
-
-/// A failure of hwloc to describe the machine or bind a thread or memory.
-public struct TopologyError: Error, CustomStringConvertible, Sendable {
-    public let message: String
-    public var description: String { message }
 }

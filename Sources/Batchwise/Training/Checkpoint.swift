@@ -76,8 +76,9 @@ public struct Checkpoint: Sendable, Equatable {
         try Self.commit(temporary: temporary, in: directory)
     }
 
-    /// First half of `write`: the complete file under a temporary name, flushed to disk.
-    /// Until `commit` renames it, loading the directory still finds the previous checkpoint.
+    /// First half of `write`: the complete file under a temporary name, flushed to disk
+    /// (``AtomicFile/writeTemporary(_:for:)``). Until `commit` renames it, loading the
+    /// directory still finds the previous checkpoint.
     public func writeTemporary(in directory: String) throws(DataError) -> String {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -86,38 +87,33 @@ public struct Checkpoint: Sendable, Equatable {
         }
         let bytes: [UInt8]
         do { bytes = try encoded() } catch { throw DataError(file: directory, "cannot encode the checkpoint: \(error)") }
-        let path = directory + "/." + Self.fileName + ".tmp-\(getpid())"
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw DataError(file: path, "cannot create the checkpoint file: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var written = 0
-        while written < bytes.count {
-            let n = bytes[written...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                let reason = String(cString: strerror(errno))
-                unlink(path)
-                throw DataError(file: path, "cannot write the checkpoint: \(reason) (is the disk full?)")
-            }
-            written += n
+        do {
+            return try AtomicFile.writeTemporary(bytes, for: directory + "/" + Self.fileName)
+        } catch {
+            throw Self.dataError(error)
         }
-        guard fsync(fd) == 0 else {
-            unlink(path)
-            throw DataError(file: path, "cannot flush the checkpoint to disk: \(String(cString: strerror(errno)))")
-        }
-        return path
     }
 
-    /// Second half of `write`: renames the temporary file over the checkpoint and fsyncs the directory.
+    /// Second half of `write`: renames the temporary file over the checkpoint and fsyncs the
+    /// directory (``AtomicFile/commit(temporary:to:)``).
     public static func commit(temporary: String, in directory: String) throws(DataError) {
-        let target = directory + "/" + fileName
-        guard rename(temporary, target) == 0 else {
-            throw DataError(file: target, "cannot move the new checkpoint into place: \(String(cString: strerror(errno)))")
+        do {
+            try AtomicFile.commit(temporary: temporary, to: directory + "/" + fileName)
+        } catch {
+            throw dataError(error)
         }
-        let dir = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dir >= 0 {
-            fsync(dir)
-            close(dir)
+    }
+
+    /// A failed atomic write in the words checkpoints have always used, naming the file the
+    /// failed call was on.
+    private static func dataError(_ error: AtomicFileError) -> DataError {
+        let reason = error.reason + (error.errno.fileRemedy.map { "; " + $0 } ?? "")
+        return switch error.step {
+        case .create: DataError(file: error.temporaryPath, "cannot create the checkpoint file: \(reason)")
+        case .write: DataError(file: error.temporaryPath, "cannot write the checkpoint: \(error.reason) (is the disk full?)")
+        case .flush: DataError(file: error.temporaryPath, "cannot flush the checkpoint to disk: \(reason)")
+        case .replace: DataError(file: error.path, "cannot move the new checkpoint into place: \(reason)")
+        case .flushDirectory: DataError(file: error.path, "the new checkpoint is in place but its directory could not be flushed to disk: \(reason)")
         }
     }
 
