@@ -70,7 +70,7 @@ let package = Package(
         // The scaling and batch-size sweeps behind `batchwise bench`.
         .target(
             name: "BatchwiseBench",
-            dependencies: ["Batchwise", "BatchwiseReporting"]
+            dependencies: ["Batchwise", "BatchwiseReporting", .product(name: "SystemPackage", package: "swift-system")]
         ),
         .target(
             name: "BatchwiseMPI",

@@ -1,3 +1,4 @@
+import SystemPackage
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -29,15 +30,15 @@ public struct PeakResidentMemory: Sendable {
     /// Whether the high-water mark was reset when this value was made.
     public let wasReset: Bool
 
-    /// Resets the high-water mark (writes "5" to `/proc/self/clear_refs` with `open(2)`/`write(2)`).
+    /// Resets the high-water mark (writes "5" to `/proc/self/clear_refs` through swift-system's
+    /// `FileDescriptor`: `open(2)`, `write(2)`).
     public init() {
-        let fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else {
+        do {
+            let file = try FileDescriptor.open("/proc/self/clear_refs", .writeOnly, options: .closeOnExec)
+            wasReset = try file.closeAfter { try file.writeAll("5".utf8) } == 1
+        } catch {
             wasReset = false
-            return
         }
-        wasReset = write(fd, "5", 1) == 1
-        close(fd)
     }
 
     /// The peak since `init` when the reset worked and `VmHWM` is readable, else the

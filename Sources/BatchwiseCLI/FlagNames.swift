@@ -11,6 +11,7 @@ enum FlagNames {
         "batchSize": "--batch-size",
         "batchSizes": "--batch-sizes",
         "baseBatchSize": "--base-batch-size",
+        "checkpointEvery": "--checkpoint-every",
         "divisor": "--scale",
         "grain": "--grain",
         "labelColumn": "--label",

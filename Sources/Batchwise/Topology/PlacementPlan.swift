@@ -68,11 +68,11 @@ public struct PlacementPlan: Sendable, Equatable {
                 return pu
             }
             if !oversubscribe, Set(list).count != list.count {
-                throw ConfigurationError("the placement names a PU twice; pass --oversubscribe to share PUs between threads")
+                throw ConfigurationError("the placement names a PU twice; pass \(parameter: "oversubscribe", value: "true") to share PUs between threads")
             }
         }
         if workers > available.count && !oversubscribe {
-            throw ConfigurationError("\(workers) threads asked for but this machine has \(available.count) PU(s) available; use --threads \(available.count) or pass --oversubscribe")
+            throw ConfigurationError("\(workers) threads asked for but this machine has \(available.count) PU(s) available; use \(parameter: "workers", value: "\(available.count)") or pass \(parameter: "oversubscribe", value: "true")")
         }
         self.placement = placement
         self.units = (0..<workers).map { order[$0 % order.count] }

@@ -125,7 +125,7 @@ public struct Checkpoint: Sendable, Equatable {
             throw DataError(file: directory, "no such checkpoint directory")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw DataError(file: path, "no checkpoint here yet (it is written after the first --checkpoint-every steps or epoch)")
+            throw DataError(file: path, "no checkpoint here yet (it is written after the first \(parameter: "checkpointEvery") steps or epoch)")
         }
         return try decode([UInt8](data), name: path)
     }
