@@ -84,7 +84,7 @@ struct LayerChain: Sendable {
 
     /// Layer i's random stream under a chain whose own stream is `parent` (0 for a model).
     @inline(__always)
-    private static func stream(_ parent: UInt32, _ i: Int) -> UInt32 { parent &* 0x9E37_79B9 &+ UInt32(truncatingIfNeeded: i + 1) }
+    static func stream(_ parent: UInt32, _ i: Int) -> UInt32 { parent &* 0x9E37_79B9 &+ UInt32(truncatingIfNeeded: i + 1) }
 
     @inline(__always)
     private func pass(_ i: Int, count: Int, capacity: Int, scratch: UnsafeMutablePointer<Float>,

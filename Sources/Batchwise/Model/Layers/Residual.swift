@@ -8,7 +8,8 @@
 /// on its own. ∂ℓ/∂x = ∂ℓ/∂y + J_fᵀ ∂ℓ/∂y.
 public struct Residual: Layer {
     public let body: [any Layer]
-    private var chain: LayerChain?
+    /// The layers inside, connected (nil before `connect`).
+    private(set) var chain: LayerChain?
 
     public init(@LayerBuilder _ body: () -> [any Layer]) { self.body = body() }
     public init(_ body: [any Layer]) { self.body = body }
