@@ -32,7 +32,7 @@ public struct Conv1D: Layer {
         default: throw ConfigurationError("a 1-D convolution needs input channels × length")
         }
         guard kernel <= l + 2 * padding else {
-            throw ConfigurationError("\(parameter: "kernel") \(kernel) is longer than the padded input of length \(l + 2 * padding)")
+            throw ConfigurationError("\(parameter: "kernel") \(kernel) is longer than the \(padding == 0 ? "" : "padded ")input's length \(l + 2 * padding)")
         }
         geometry = ConvolutionGeometry(channels: c, height: 1, width: l, filters: filters, kernelHeight: 1, kernelWidth: kernel,
                                        strideHeight: 1, strideWidth: stride, paddingHeight: 0, paddingWidth: padding)

@@ -32,7 +32,7 @@ public struct Conv2D: Layer {
         default: throw ConfigurationError("a 2-D convolution needs input channels × height × width")
         }
         guard kernel <= h + 2 * padding && kernel <= w + 2 * padding else {
-            throw ConfigurationError("\(parameter: "kernel") \(kernel) is larger than the padded input \(h + 2 * padding)×\(w + 2 * padding)")
+            throw ConfigurationError("\(parameter: "kernel") \(kernel) is larger than the \(padding == 0 ? "" : "padded ")input's \(h + 2 * padding)×\(w + 2 * padding)")
         }
         geometry = ConvolutionGeometry(channels: c, height: h, width: w, filters: filters, kernelHeight: kernel, kernelWidth: kernel,
                                        strideHeight: stride, strideWidth: stride, paddingHeight: padding, paddingWidth: padding)
