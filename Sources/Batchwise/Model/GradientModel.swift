@@ -6,13 +6,34 @@ public struct ShardSamples {
     public let targets: UnsafePointer<Float>
     /// The number of samples in the shard (0 is allowed).
     public let count: Int
+    /// Where the shard sits in training, for the draws of random layers (dropout); nil outside
+    /// training (evaluation, prediction), where random layers are the identity.
+    public var training: TrainingPosition?
 
     /// Views `count` samples at `inputs` and `targets`; the memory stays the caller's and must
-    /// outlive the model call.
-    public init(inputs: UnsafePointer<Float>, targets: UnsafePointer<Float>, count: Int) {
+    /// outlive the model call. `training` says where the shard sits in training (nil outside it).
+    public init(inputs: UnsafePointer<Float>, targets: UnsafePointer<Float>, count: Int, training: TrainingPosition? = nil) {
         self.inputs = inputs
         self.targets = targets
         self.count = count
+        self.training = training
+    }
+}
+
+/// The key of a training shard's random draws: the run's seed, the optimizer step, and the
+/// position in the epoch of the shard's first sample (row r sits at `firstPosition + r`).
+/// Nothing in it names a worker or thread, so a sample's draws are the same however the batch
+/// is cut.
+public struct TrainingPosition: Sendable, Hashable {
+    public var seed: UInt64
+    /// Optimizer steps taken before this one.
+    public var step: Int
+    public var firstPosition: Int
+
+    public init(seed: UInt64, step: Int, firstPosition: Int) {
+        self.seed = seed
+        self.step = step
+        self.firstPosition = firstPosition
     }
 }
 

@@ -23,9 +23,10 @@ final class StagingBuffer: @unchecked Sendable {
     }
 
     /// Copies the samples at epoch positions `positions` (through `data.order`) into the
-    /// staging rows, in order, and returns them as the model's input.
+    /// staging rows, in order, and returns them as the model's input, keyed for random layers
+    /// by (`seed`, `step`, the first position).
     @inline(__always)
-    func gather(_ positions: Range<Int>, from data: JobData) -> ShardSamples {
+    func gather(_ positions: Range<Int>, from data: JobData, seed: UInt64, step: Int) -> ShardSamples {
         precondition(positions.count <= rows, "gathering \(positions.count) rows into staging for \(rows)")
         let fw = data.featureWidth, tw = data.targetWidth
         let x = inputs.pointer, y = targets.pointer
@@ -35,6 +36,7 @@ final class StagingBuffer: @unchecked Sendable {
             (x + row * fw).update(from: features + sample * fw, count: fw)
             (y + row * tw).update(from: labels + sample * tw, count: tw)
         }
-        return ShardSamples(inputs: x, targets: y, count: positions.count)
+        return ShardSamples(inputs: x, targets: y, count: positions.count,
+                            training: TrainingPosition(seed: seed, step: step, firstPosition: positions.lowerBound))
     }
 }

@@ -80,7 +80,7 @@ extension Trainer {
                               featureWidth: data.featureWidth, targetWidth: data.targetWidth),
                 plan: plan, steps: steps, learningRates: learningRates, firstOptimizerStep: step,
                 skipNonFinite: skipNonFinite, microsharding: microsharding, workers: pool.count,
-                rank: processGroup?.rank ?? 0, ranks: processGroup?.size ?? 1, parameterCount: parameters.count,
+                rank: processGroup?.rank ?? 0, ranks: processGroup?.size ?? 1, parameterCount: parameters.count, seed: seed,
                 workspaces: workspaces, staging: staging, stats: stats, results: results)
             pool.run { job.run(on: $0) }
         }

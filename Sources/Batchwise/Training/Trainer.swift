@@ -22,6 +22,9 @@ public final class Trainer<Model: GradientModel>: @unchecked Sendable {
     public let maxBatchSize: Int
     /// How reproducible mode cuts batches into microshards; nil in the default mode.
     public let microsharding: Microsharding?
+    /// The seed the parameters were initialised from; it also keys the draws of random layers
+    /// (dropout) with the step and the sample's position in the epoch.
+    public let seed: UInt64
     /// Optimizer steps taken so far.
     public internal(set) var step = 0
     /// The running gradient-noise-scale estimate (needs two or more sources per step).
@@ -104,6 +107,7 @@ public final class Trainer<Model: GradientModel>: @unchecked Sendable {
         self.topology = topology
         self.maxBatchSize = maxBatchSize
         self.microsharding = microsharding
+        self.seed = seed
         rowsPerCall = rows
         self.processGroup = processGroup
         parameters = FloatBuffer(count: model.parameterCount, topology: topology)

@@ -21,6 +21,8 @@ struct TrainingStep<Model: GradientModel, Reduction: GradientReduction, Update: 
     /// This process's place among the processes of the run (0 of 1 in one process).
     let rank: Int, ranks: Int
     let parameterCount: Int
+    /// The run's seed, which keys the draws of random layers with the step and sample position.
+    let seed: UInt64
     /// Per worker: its workspace and staging rows.
     let workspaces: [Model.Workspace]
     let staging: [StagingBuffer]
@@ -43,7 +45,8 @@ struct TrainingStep<Model: GradientModel, Reduction: GradientReduction, Update: 
             // 1. Gather this worker's rows of the batch and add their gradients into its
             //    partial sum(s).
             let batch = processBatch(t)
-            let computed = computePartialSums(worker: w, batch: batch, parity: parity)
+            let computed = computePartialSums(worker: w, batch: batch, parity: parity,
+                                              step: firstOptimizerStep + totals.report.steps)
             clock.lap(.compute)
             reduction.afterCompute(worker: w, parity: parity, clock: &clock)
             // 2. Every partial sum of the step is written.
@@ -112,18 +115,18 @@ struct TrainingStep<Model: GradientModel, Reduction: GradientReduction, Update: 
 
     /// Worker w's shard of `batch` into its partial sum — or, in reproducible mode, each of its
     /// microshards (of a grain that depends only on the batch size) into that microshard's own.
-    private func computePartialSums(worker w: Int, batch: Range<Int>, parity: Int) -> (sourceCount: Int, written: Range<Int>) {
+    private func computePartialSums(worker w: Int, batch: Range<Int>, parity: Int, step: Int) -> (sourceCount: Int, written: Range<Int>) {
         guard let grain = microsharding?.grain(forBatch: batch.count) else {
             let mine = ShardPlan(batchSize: batch.count, workers: workers).shard(w)
             accumulate(batch.lowerBound + mine.lowerBound ..< batch.lowerBound + mine.upperBound, worker: w,
-                       source: w, parity: parity)
+                       source: w, parity: parity, step: step)
             return (workers, w..<(w + 1))
         }
         let shards = ShardPlan(batchSize: batch.count, workers: workers, grain: grain)
         let mine = shards.shard(w)
         for start in stride(from: mine.lowerBound, to: mine.upperBound, by: grain) {
             let end = min(start + grain, mine.upperBound)
-            accumulate(batch.lowerBound + start ..< batch.lowerBound + end, worker: w, source: start / grain, parity: parity)
+            accumulate(batch.lowerBound + start ..< batch.lowerBound + end, worker: w, source: start / grain, parity: parity, step: step)
         }
         let written = mine.isEmpty ? 0..<0 : (mine.lowerBound / grain)..<((mine.upperBound - 1) / grain + 1)
         return (shards.microshardCount, written)
@@ -131,9 +134,10 @@ struct TrainingStep<Model: GradientModel, Reduction: GradientReduction, Update: 
 
     /// Gathers the batch positions `rows` into worker w's staging, runs the model into source
     /// `source`'s partial sum, and records the rows and loss in that source's stats slot.
+    /// `step` counts the optimizer steps taken before this one.
     @inline(__always)
-    private func accumulate(_ rows: Range<Int>, worker w: Int, source: Int, parity: Int) {
-        let samples = staging[w].gather(rows, from: data)
+    private func accumulate(_ rows: Range<Int>, worker w: Int, source: Int, parity: Int, step: Int) {
+        let samples = staging[w].gather(rows, from: data, seed: seed, step: step)
         let loss = model.accumulateGradient(parameters: reduction.target(worker: w).parameters, samples: samples,
                                             gradient: reduction.partialSum(source: source, parity: parity),
                                             workspace: workspaces[w])

@@ -1,0 +1,113 @@
+import Foundation
+
+/// max(x, 0), element-wise, any shape. No parameters.
+public struct ReLU: Layer {
+    public init() {}
+    public var description: String { "ReLU()" }
+    public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape { input }
+
+    public func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, pass: LayerPass) {
+        let n = pass.count * pass.inputShape.count
+        y.update(from: x, count: n)
+        Activation.relu.forward(y, count: n)
+    }
+
+    public func backward(input: UnsafePointer<Float>, output y: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
+                         inputGradient dx: UnsafeMutablePointer<Float>?, pass: LayerPass) {
+        guard let dx else { return }
+        let n = pass.count * pass.inputShape.count
+        dx.update(from: dy, count: n)
+        Activation.relu.backward(output: y, delta: dx, count: n)
+    }
+}
+
+/// x for x > 0, slope·x otherwise, element-wise, any shape (PyTorch's `LeakyReLU`, whose
+/// gradient at 0 is the slope's). No parameters.
+public struct LeakyReLU: Layer {
+    public let slope: Float
+
+    public init(slope: Float = 0.01) { self.slope = slope }
+
+    public var description: String { slope == 0.01 ? "LeakyReLU()" : "LeakyReLU(slope: \(slope))" }
+
+    public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape {
+        guard slope.isFinite else { throw ConfigurationError("\(parameter: "slope") must be a finite number (got \(slope))") }
+        return input
+    }
+
+    public func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, pass: LayerPass) {
+        for i in 0..<(pass.count * pass.inputShape.count) { y[i] = x[i] > 0 ? x[i] : slope * x[i] }
+    }
+
+    public func backward(input x: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
+                         inputGradient dx: UnsafeMutablePointer<Float>?, pass: LayerPass) {
+        guard let dx else { return }
+        for i in 0..<(pass.count * pass.inputShape.count) { dx[i] = x[i] > 0 ? dy[i] : slope * dy[i] }
+    }
+}
+
+/// The Gaussian error linear unit in its exact form, x·Φ(x) = ½·x·(1 + erf(x/√2))
+/// (PyTorch's `GELU()` default, not the tanh approximation), element-wise, any shape.
+/// Its derivative is Φ(x) + x·φ(x). No parameters.
+public struct GELU: Layer {
+    public init() {}
+    public var description: String { "GELU()" }
+    public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape { input }
+
+    public func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, pass: LayerPass) {
+        for i in 0..<(pass.count * pass.inputShape.count) { y[i] = 0.5 * x[i] * (1 + Foundation.erf(x[i] * 0.70710678118654752)) }
+    }
+
+    public func backward(input x: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
+                         inputGradient dx: UnsafeMutablePointer<Float>?, pass: LayerPass) {
+        guard let dx else { return }
+        for i in 0..<(pass.count * pass.inputShape.count) {
+            let v = x[i]
+            let cdf = 0.5 * (1 + Foundation.erf(v * 0.70710678118654752))
+            let pdf = 0.39894228040143268 * Foundation.exp(-0.5 * v * v)
+            dx[i] = dy[i] * (cdf + v * pdf)
+        }
+    }
+}
+
+/// tanh(x), element-wise, any shape. No parameters.
+public struct Tanh: Layer {
+    public init() {}
+    public var description: String { "Tanh()" }
+    public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape { input }
+
+    public func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, pass: LayerPass) {
+        let n = pass.count * pass.inputShape.count
+        y.update(from: x, count: n)
+        Activation.tanh.forward(y, count: n)
+    }
+
+    public func backward(input: UnsafePointer<Float>, output y: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
+                         inputGradient dx: UnsafeMutablePointer<Float>?, pass: LayerPass) {
+        guard let dx else { return }
+        let n = pass.count * pass.inputShape.count
+        dx.update(from: dy, count: n)
+        Activation.tanh.backward(output: y, delta: dx, count: n)
+    }
+}
+
+/// 1 / (1 + e^(−x)), element-wise, any shape. No parameters.
+public struct Sigmoid: Layer {
+    public init() {}
+    public var description: String { "Sigmoid()" }
+    public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape { input }
+
+    public func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, pass: LayerPass) {
+        let n = pass.count * pass.inputShape.count
+        y.update(from: x, count: n)
+        Activation.sigmoid.forward(y, count: n)
+    }
+
+    public func backward(input: UnsafePointer<Float>, output y: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
+                         inputGradient dx: UnsafeMutablePointer<Float>?, pass: LayerPass) {
+        guard let dx else { return }
+        let n = pass.count * pass.inputShape.count
+        dx.update(from: dy, count: n)
+        Activation.sigmoid.backward(output: y, delta: dx, count: n)
+    }
+}

@@ -1,0 +1,30 @@
+/// Builds a list of layers from statements, one layer a line:
+///
+///     try Sequential(input: [1, 28, 28], loss: .crossEntropy) {
+///         Conv2D(6, kernel: 5, padding: 2); ReLU(); MaxPool2D(2)
+///         Flatten(); Dense(10)
+///     }
+///
+/// `if`, `if`/`else` and `for` work as in any result builder.
+@resultBuilder
+public enum LayerBuilder {
+    public static func buildExpression(_ layer: some Layer) -> [any Layer] { [layer] }
+    public static func buildExpression(_ layers: [any Layer]) -> [any Layer] { layers }
+    public static func buildBlock(_ parts: [any Layer]...) -> [any Layer] { parts.flatMap { $0 } }
+    public static func buildOptional(_ part: [any Layer]?) -> [any Layer] { part ?? [] }
+    public static func buildEither(first part: [any Layer]) -> [any Layer] { part }
+    public static func buildEither(second part: [any Layer]) -> [any Layer] { part }
+    public static func buildArray(_ parts: [[any Layer]]) -> [any Layer] { parts.flatMap { $0 } }
+}
+
+extension ErrorText.StringInterpolation {
+    /// Appends another error's text, keeping the parameters it names.
+    mutating func appendInterpolation(_ text: ErrorText) {
+        for piece in text.pieces {
+            switch piece {
+            case .text(let s): appendLiteral(s)
+            case .parameter(let name, let value): appendInterpolation(parameter: name, value: value)
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+/// Flattens each sample to one dimension: C × H × W → C·H·W (the data is already row-major,
+/// so only the shape changes). No parameters.
+public struct Flatten: Layer {
+    public init() {}
+
+    public var description: String { "Flatten()" }
+
+    public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape { [input.count] }
+
+    public func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, pass: LayerPass) {
+        y.update(from: x, count: pass.count * pass.inputShape.count)
+    }
+
+    public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
+                         inputGradient dx: UnsafeMutablePointer<Float>?, pass: LayerPass) {
+        dx?.update(from: dy, count: pass.count * pass.inputShape.count)
+    }
+}
+
+/// Gives each sample a new shape with the same number of values, row-major order kept
+/// (a flat 1 × 784 → `Reshape(1, 28, 28)`). No parameters.
+public struct Reshape: Layer {
+    public let dimensions: [Int]
+
+    public init(_ dimensions: Int...) { self.dimensions = dimensions }
+    public init(_ dimensions: [Int]) { self.dimensions = dimensions }
+
+    public var description: String { "Reshape(\(dimensions.map(String.init).joined(separator: ", ")))" }
+
+    public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape {
+        let shape = TensorShape(dimensions)
+        guard !dimensions.isEmpty && dimensions.allSatisfy({ $0 >= 1 }) else {
+            throw ConfigurationError("\(parameter: "dimensions") must be one or more sizes of at least 1 (got \(dimensions))")
+        }
+        guard shape.count == input.count else {
+            throw ConfigurationError("the new shape \(shape) holds \(shape.count) values per sample but the input holds \(input.count)")
+        }
+        return shape
+    }
+
+    public func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, pass: LayerPass) {
+        y.update(from: x, count: pass.count * pass.inputShape.count)
+    }
+
+    public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
+                         inputGradient dx: UnsafeMutablePointer<Float>?, pass: LayerPass) {
+        dx?.update(from: dy, count: pass.count * pass.inputShape.count)
+    }
+}

@@ -1,0 +1,23 @@
+/// The shape of one sample's tensor, outermost dimension first: `[F]` for flat features,
+/// `[C, L]` for a signal, `[C, H, W]` for an image. A shard of n samples is laid out
+/// sample first, row-major: n × C × H × W.
+public struct TensorShape: Sendable, Hashable, ExpressibleByArrayLiteral, CustomStringConvertible {
+    /// The sizes, outermost first.
+    public let dimensions: [Int]
+    /// The number of floats one sample holds: the product of the dimensions.
+    public let count: Int
+
+    public init(_ dimensions: [Int]) {
+        self.dimensions = dimensions
+        count = dimensions.reduce(1) { $0.multipliedReportingOverflow(by: max($1, 0)).partialValue }
+    }
+
+    public init(arrayLiteral elements: Int...) { self.init(elements) }
+
+    public var rank: Int { dimensions.count }
+
+    public subscript(axis: Int) -> Int { dimensions[axis] }
+
+    /// `1×28×28`.
+    public var description: String { dimensions.isEmpty ? "scalar" : dimensions.map(String.init).joined(separator: "×") }
+}
