@@ -1,24 +1,14 @@
 import Batchwise
 import BatchwiseReporting
 import Foundation
+import BatchwiseTestSupport
 import Testing
 
 /// The reporting writers go through `AtomicFile` and `FileDescriptor`: a failure is one
 /// `OutputFileError` naming the path, the step and the errno, and nothing is left half-written.
 @Suite struct OutputFileErrorTests {
-    /// A new empty folder; the caller removes it.
-    static func folder() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("batchwise-atomic-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
-        return path
-    }
-
-    static func contents(_ folder: String) throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
-    }
-
     @Test func anSVGWrittenOverAFolderIsAnOutputFileErrorAndTheFolderStays() throws {
-        let folder = try Self.folder()
+        let folder = try DataFixture.temporaryDirectory().path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let target = folder + "/run.svg"
         try FileManager.default.createDirectory(atPath: target + "/x", withIntermediateDirectories: true)
@@ -29,12 +19,12 @@ import Testing
         #expect(error.code == EISDIR)
         #expect(error.errno.rawValue == EISDIR)
         #expect(error.description.hasPrefix("cannot replace '\(target)': Is a directory"))
-        #expect(try Self.contents(folder) == ["run.svg"])
-        #expect(try Self.contents(target) == ["x"])
+        #expect(try DataFixture.contents(folder) == ["run.svg"])
+        #expect(try DataFixture.contents(target) == ["x"])
     }
 
     @Test func aMetricsLogInAMissingFolderSaysWhatToDo() throws {
-        let folder = try Self.folder()
+        let folder = try DataFixture.temporaryDirectory().path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = folder + "/missing/run.jsonl"
         let error = try #require(throws: OutputFileError.self) { try MetricsLog(path: path) }

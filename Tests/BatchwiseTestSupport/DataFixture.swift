@@ -69,6 +69,11 @@ package enum DataFixture {
 
     /// A fresh directory in the temporary directory, for files whose names matter; the caller
     /// removes it.
+    /// The names in `folder`, sorted (to check what a write left behind).
+    package static func contents(_ folder: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+    }
+
     package static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("batchwise-data-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)

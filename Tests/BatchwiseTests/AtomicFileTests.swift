@@ -1,4 +1,5 @@
 import Foundation
+import BatchwiseTestSupport
 import Testing
 @testable import Batchwise
 
@@ -7,43 +8,32 @@ import Testing
 /// BatchwiseMPITests, the reporting writers' in BatchwiseReportingTests. Every failure test also checks what was left on disk: the old file untouched
 /// and no temporary file beside it.
 @Suite struct AtomicFileTests {
-    /// A new empty folder; the caller removes it.
-    static func folder() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("batchwise-atomic-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
-        return path
-    }
-
-    static func contents(_ folder: String) throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
-    }
-
     // MARK: AtomicFile
 
     @Test func writeCreatesAndReplacesTheFileAndLeavesNoTemporary() throws {
-        let folder = try Self.folder()
+        let folder = try DataFixture.temporaryDirectory().path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = folder + "/out.csv"
         try AtomicFile.write(Array("old\n".utf8), to: path)
         try AtomicFile.write(Array("new\n".utf8), to: path)
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "new\n")
-        #expect(try Self.contents(folder) == ["out.csv"])
+        #expect(try DataFixture.contents(folder) == ["out.csv"])
         let permissions = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
         #expect(permissions.map { $0 & 0o600 } == 0o600, "the owner may read and write the new file")
     }
 
     @Test func theTemporaryIsAHiddenFileBesideTheTarget() throws {
-        let folder = try Self.folder()
+        let folder = try DataFixture.temporaryDirectory().path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         // Same folder, so the rename never crosses file systems.
         let temporary = try AtomicFile.writeTemporary(Array("x".utf8), for: folder + "/name")
         #expect(temporary.hasPrefix(folder + "/.name.tmp-"))
         try AtomicFile.commit(temporary: temporary, to: folder + "/name")
-        #expect(try Self.contents(folder) == ["name"])
+        #expect(try DataFixture.contents(folder) == ["name"])
     }
 
     @Test func writingIntoAMissingFolderNamesThePathAndErrnoAndLeavesNothing() throws {
-        let folder = try Self.folder()
+        let folder = try DataFixture.temporaryDirectory().path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = folder + "/no/such/out.csv"
         let error = try #require(throws: AtomicFileError.self) { try AtomicFile.write(Array("x".utf8), to: path) }
@@ -52,11 +42,11 @@ import Testing
         #expect(error.errno.rawValue == ENOENT)
         #expect(error.temporaryPath.hasPrefix(folder + "/no/such/.out.csv.tmp-"))
         #expect(error.description == "cannot write '\(path)': No such file or directory (open); check that its folder exists")
-        #expect(try Self.contents(folder) == [], "no temporary file anywhere")
+        #expect(try DataFixture.contents(folder) == [], "no temporary file anywhere")
     }
 
     @Test func aFailedRenameKeepsTheOldFileAndRemovesTheTemporary() throws {
-        let folder = try Self.folder()
+        let folder = try DataFixture.temporaryDirectory().path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         // The target is a folder holding a file: rename(2) cannot put a file over it.
         let target = folder + "/report.json"
@@ -67,12 +57,12 @@ import Testing
         #expect(error.step.function == "rename")
         #expect(error.errno.rawValue == EISDIR)
         #expect(error.description.contains(target) && error.description.contains("that is a folder"))
-        #expect(try Self.contents(folder) == ["report.json"], "the temporary file was removed")
+        #expect(try DataFixture.contents(folder) == ["report.json"], "the temporary file was removed")
         #expect(try String(contentsOfFile: target + "/inside", encoding: .utf8) == "keep")
     }
 
     @Test func aCommitWhoseTemporaryIsGoneLeavesTheOldFileIntact() throws {
-        let folder = try Self.folder()
+        let folder = try DataFixture.temporaryDirectory().path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = folder + "/plot.svg"
         try AtomicFile.write(Array("old".utf8), to: path)
@@ -84,11 +74,11 @@ import Testing
         #expect(error.errno.rawValue == ENOENT)
         #expect(error.path == path)
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "old")
-        #expect(try Self.contents(folder) == ["plot.svg"])
+        #expect(try DataFixture.contents(folder) == ["plot.svg"])
     }
 
     @Test func concurrentWritesOfOneFileEachLeaveAWholeFile() async throws {
-        let folder = try Self.folder()
+        let folder = try DataFixture.temporaryDirectory().path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = folder + "/shared.txt"
         let texts = (0..<8).map { String(repeating: String($0), count: 10_000) }
@@ -97,13 +87,13 @@ import Testing
             try await group.waitForAll()
         }
         #expect(texts.contains(try String(contentsOfFile: path, encoding: .utf8)), "one writer's whole text, not a mix")
-        #expect(try Self.contents(folder) == ["shared.txt"])
+        #expect(try DataFixture.contents(folder) == ["shared.txt"])
     }
 
     // MARK: The writers that use it
 
     @Test func aCheckpointCommitThatFailsKeepsThePreviousCheckpoint() throws {
-        let folder = try Self.folder()
+        let folder = try DataFixture.temporaryDirectory().path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let session = try CheckpointTests.session(try CheckpointTests.configuration())
         session.maxSteps = 2
@@ -119,7 +109,7 @@ import Testing
         #expect(error.file == folder + "/" + Checkpoint.fileName)
         #expect(error.message.hasPrefix("cannot move the new checkpoint into place: No such file or directory"))
         #expect(try Checkpoint.load(from: folder) == old)
-        #expect(try Self.contents(folder) == [Checkpoint.fileName])
+        #expect(try DataFixture.contents(folder) == [Checkpoint.fileName])
     }
 
     // MARK: hwloc
