@@ -13,10 +13,14 @@ import Foundation
 /// that met the target) and `…-ideal`, the line `…-noise-scale`; batch sizes that never met
 /// the target are marked `class="not-reached"` along the top of the panel.
 public struct BatchSizePlot: SVGFigure, Sendable {
+    /// The sweep to draw.
     public var report: BatchSizeReport
+    /// Width of the image in pixels (at least 560).
     public var width: Int
+    /// Height of the image in pixels (at least 360).
     public var height: Int
 
+    /// A plot of `report`; `width` and `height` (pixels) are raised to at least 560 × 360.
     public init(report: BatchSizeReport, width: Int = 980, height: Int = 540) {
         self.report = report
         self.width = max(width, 560)

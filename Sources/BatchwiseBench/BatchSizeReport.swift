@@ -6,20 +6,30 @@ import Foundation
 public struct BatchSizeSetup: Sendable, Equatable {
     /// "digits", "synthetic 10000".
     public var task: String
+    /// Samples in the training set.
     public var trainingSamples: Int
+    /// Samples in the validation set the target is measured on.
     public var validationSamples: Int
+    /// Layer widths of the MLP, input first.
     public var widths: [Int]
+    /// Worker threads every run trained on.
     public var threads: Int
+    /// The OS indices of the PUs the workers ran on, worker order (empty when not recorded).
     public var processingUnits: [Int]
+    /// The seed of the initial weights and the shuffles, the same for every batch size.
     public var seed: UInt64
+    /// What each run trains until.
     public var target: BatchSizeTarget
     /// "0.05 × B/32 (linear scaling)".
     public var learningRateRule: String
+    /// The most epochs a run trains before it gives up on the target.
     public var maxEpochs: Int
+    /// The machine, as in "2 core(s), 2 PU(s)".
     public var machine: String
     /// When the sweep started, ISO 8601 in UTC.
     public var date: String
 
+    /// A setup with these values; see the properties for what each is.
     public init(task: String, trainingSamples: Int, validationSamples: Int, widths: [Int], threads: Int,
                 processingUnits: [Int] = [], seed: UInt64, target: BatchSizeTarget, learningRateRule: String,
                 maxEpochs: Int, machine: String, date: String) {
@@ -44,9 +54,12 @@ public struct BatchSizeSetup: Sendable, Equatable {
 /// The runs of a batch-size sweep, by ascending batch size, with the figures drawn from them
 /// all: the median noise scale, the table, the JSON.
 public struct BatchSizeReport: BenchReport {
+    /// What the sweep ran on.
     public let setup: BatchSizeSetup
+    /// One run per batch size, by ascending batch size.
     public let runs: [BatchSizeRun]
 
+    /// The report of `runs` (in any order; sorted by batch size) under `setup`.
     public init(setup: BatchSizeSetup, runs: [BatchSizeRun]) {
         self.setup = setup
         self.runs = runs.sorted { $0.batchSize < $1.batchSize }

@@ -10,13 +10,17 @@ import Batchwise
 /// boundary (the target may have been crossed at any step of that epoch). They are nil when no
 /// epoch reached it.
 public struct BatchSizeRun: Sendable, Equatable, Codable {
+    /// Samples per optimizer step.
     public var batchSize: Int
     /// The learning rate the run trained with (the base rate, scaled for this batch size).
     public var learningRate: Double
+    /// Worker threads the run trained on.
     public var threads: Int
-    /// `validation_loss` or `validation_accuracy`, and the value to reach.
+    /// `validation_loss` or `validation_accuracy`: the metric the target is on.
     public var targetMetric: String
+    /// The value of `targetMetric` to reach (at most, for a loss; at least, for an accuracy).
     public var targetValue: Double
+    /// Whether an end-of-epoch validation met the target.
     public var reached: Bool
     /// True when the loss became NaN or infinite and the run was stopped there.
     public var diverged: Bool
@@ -24,9 +28,11 @@ public struct BatchSizeRun: Sendable, Equatable, Codable {
     public var stepsToTarget: Int?
     /// Training samples processed by then: epochs × training-set size (every epoch visits every sample).
     public var samplesToTarget: Int?
+    /// Epochs completed by then, counting from 1: the first epoch that met the target.
     public var epochsToTarget: Int?
-    /// Epochs and optimizer steps the run completed (up to the target, or all `maxEpochs`).
+    /// Epochs the run completed (up to the target, or all `maxEpochs`).
     public var epochsRun: Int
+    /// Optimizer steps the run took in those epochs.
     public var stepsRun: Int
     /// Training samples / training seconds over the completed epochs (validation not counted);
     /// nil when no epoch completed.
@@ -35,8 +41,9 @@ public struct BatchSizeRun: Sendable, Equatable, Codable {
     public var trainingSeconds: Double
     /// Wall-clock seconds of the whole run: set-up, training and validation.
     public var wallSeconds: Double
-    /// Validation loss and accuracy after the last completed epoch.
+    /// Mean per-sample validation loss after the last completed epoch.
     public var finalValidationLoss: Double?
+    /// Share of validation samples classified correctly after the last completed epoch, in [0, 1].
     public var finalValidationAccuracy: Double?
     /// The gradient noise scale B_simple = tr(Σ)/|G|² the trainer estimated, as of the last
     /// completed epoch; nil with one thread (it needs two shards per batch) or when not finite.
@@ -55,7 +62,13 @@ public struct BatchSizeRun: Sendable, Equatable, Codable {
     /// The figures of a run from its epoch records (in order, epoch 1 first). Pure arithmetic:
     /// the crossing is the first record that meets `target`, whatever follows it.
     /// - Parameters:
+    ///   - batchSize: samples per optimizer step.
+    ///   - learningRate: the rate the run trained with.
+    ///   - threads: worker threads the run trained on.
+    ///   - target: what the run trained until.
     ///   - trainingSamples: samples in the training set (one epoch).
+    ///   - records: the run's epoch records, epoch 1 first; they carry the training time and
+    ///     the validation figures.
     ///   - wallSeconds: the run's wall-clock time, measured by the caller.
     ///   - diverged: the run stopped on a non-finite loss after the last record.
     public init(batchSize: Int, learningRate: Double, threads: Int, target: BatchSizeTarget, trainingSamples: Int,

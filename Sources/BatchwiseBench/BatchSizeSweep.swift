@@ -5,7 +5,7 @@ import Foundation
 /// batch size until the validation set meets a target (or `maxEpochs` pass), for
 /// ``BatchSizeReport``.
 ///
-/// Each batch size is one ``TrainingSession``: SGD with momentum 0.9, the learning rate
+/// Each batch size is one `TrainingSession`: SGD with momentum 0.9, the learning rate
 /// `learningRate × B / baseBatchSize` under the linear scaling rule (or `learningRate` for every
 /// B without it), shuffling and initial weights from `seed`, the validation set evaluated at the
 /// end of every epoch. The run stops at the first epoch whose validation meets the target.
@@ -17,21 +17,29 @@ import Foundation
 /// print(report.table())
 /// ```
 public struct BatchSizeSweep: Sendable {
+    /// The batch sizes swept when none are given: powers of two from 16 to 1024.
     public static let defaultBatchSizes = [16, 32, 64, 128, 256, 512, 1024]
+    /// The SGD momentum of every run.
     public static let momentum: Float = 0.9
 
     /// Ascending, each at least 1, no repeats.
     public let batchSizes: [Int]
+    /// Layer widths of the MLP, input first.
     public let widths: [Int]
+    /// What each run trains until.
     public let target: BatchSizeTarget
+    /// The most epochs a run trains before it gives up on the target.
     public let maxEpochs: Int
     /// The base learning rate: the rate at `baseBatchSize` under linear scaling, else at every batch size.
     public let learningRate: Float
     /// B₀ of the linear scaling rule, or nil for one rate at every batch size.
     public let baseBatchSize: Int?
+    /// The seed of the initial weights and the shuffles, the same for every batch size.
     public let seed: UInt64
 
-    /// - Throws: `ConfigurationError` naming the flag: no batch size, one below 1 or given
+    /// A sweep over `batchSizes` (sorted ascending).
+    ///
+    /// - Throws: `ConfigurationError` naming the parameter: no batch size, one below 1 or given
     ///   twice, a bad model, `maxEpochs` below 1, a learning rate that is not a finite number
     ///   above 0, or a base batch size below 1.
     public init(batchSizes: [Int], widths: [Int], target: BatchSizeTarget, maxEpochs: Int = 200,
@@ -102,7 +110,13 @@ public struct BatchSizeSweep: Sendable {
     private struct TargetReached: Error {}
 
     /// Trains at every batch size, smallest first; `finished` is called after each.
-    /// - Parameter task: what the data are, for the report ("digits", "synthetic 10000").
+    /// - Parameters:
+    ///   - task: what the data are, for the report ("digits", "synthetic 10000").
+    ///   - train: the training set, the same for every batch size.
+    ///   - validation: the set the target is measured on, once at the end of every epoch.
+    ///   - topology: the machine the workers run on.
+    ///   - plan: where the workers are pinned; its worker count is the runs' thread count.
+    ///   - finished: called with each run's figures as soon as it ends.
     /// - Throws: `ConfigurationError` for data or a plan the sweep cannot use. A run whose loss
     ///   becomes NaN or infinite is not an error: it is reported as diverged.
     public func run(task: String, train: Dataset, validation: Dataset, topology: Topology, plan: PlacementPlan,

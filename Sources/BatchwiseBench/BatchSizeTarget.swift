@@ -48,6 +48,7 @@ public enum BatchSizeTarget: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The value to reach: the loss at most, or the accuracy (a share in [0, 1]) at least.
     public var value: Double {
         switch self {
         case .validationLoss(let v), .validationAccuracy(let v): v

@@ -21,6 +21,7 @@ public struct PeakResidentMemory: Sendable {
         /// True when the peak is over the whole life of the process, not since the reset.
         public let cumulative: Bool
 
+        /// A reading of `bytes` bytes, over the whole process when `cumulative`.
         public init(bytes: UInt64, cumulative: Bool) {
             self.bytes = bytes
             self.cumulative = cumulative

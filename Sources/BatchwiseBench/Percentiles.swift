@@ -8,6 +8,7 @@ public struct Percentiles: Sendable {
     /// The samples in ascending order.
     public let sorted: [Double]
 
+    /// The order statistics of `samples`, which must not be empty. O(n log n).
     public init(_ samples: [Double]) {
         precondition(!samples.isEmpty, "percentiles of no samples")
         sorted = samples.sorted()
@@ -22,5 +23,6 @@ public struct Percentiles: Sendable {
         return sorted[low] + (h - Double(low)) * (sorted[high] - sorted[low])
     }
 
+    /// The 0.5 quantile: the middle sample, or the mean of the two middle ones.
     public var median: Double { quantile(0.5) }
 }

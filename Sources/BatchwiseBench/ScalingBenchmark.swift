@@ -17,15 +17,23 @@ import Foundation
 /// print(try bench.run(on: Topology()).rows.map(\.speedup))
 /// ```
 public struct ScalingBenchmark: Sendable {
+    /// Layer widths of the MLP, input first.
     public let widths: [Int]
+    /// Samples per step, at every thread count.
     public let batchSize: Int
     /// Ascending, each at least 1, no repeats.
     public let threadCounts: [Int]
+    /// Steps timed per thread count.
     public let timedSteps: Int
+    /// Untimed steps run first at each thread count.
     public let warmupSteps: Int
+    /// How workers are placed on PUs (compact or scatter).
     public let placement: Placement
+    /// Whether a thread count above the PUs may share PUs.
     public let oversubscribe: Bool
+    /// The seed of the synthetic data and the initial weights.
     public let seed: UInt64
+    /// The SGD learning rate of the steps (they change the weights, so the work is real).
     public let learningRate: Float
     /// The all-reduce the trainers are asked for (`automatic` picks per thread count).
     public let allReduce: AllReduceStrategy
@@ -40,7 +48,9 @@ public struct ScalingBenchmark: Sendable {
         min(256, max(8, 4_000_000 / max(1, batchSize * features * MemoryLayout<Float>.stride)))
     }
 
-    /// - Throws: `ConfigurationError` naming the flag: a width out of range, a batch size,
+    /// A benchmark at `threadCounts` (sorted ascending).
+    ///
+    /// - Throws: `ConfigurationError` naming the parameter: a width out of range, a batch size,
     ///   thread count or timed-step count below 1, negative warm-up steps, a non-positive
     ///   learning rate, or an explicit PU list as placement (it fits only one thread count).
     public init(widths: [Int], batchSize: Int, threadCounts: [Int], timedSteps: Int = 20, warmupSteps: Int = 3,

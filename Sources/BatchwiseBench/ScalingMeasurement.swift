@@ -19,6 +19,7 @@ public struct ScalingMeasurement: Sendable {
     /// The all-reduce the trainer ran.
     public var allReduce: AllReduceStrategy
 
+    /// A measurement with these values; see the properties for their units.
     public init(threads: Int, processingUnits: [Int] = [], stepSeconds: [Double], phases: StepPhases,
                 sgemm: SgemmRate, peakResidentMemory: PeakResidentMemory.Reading, allReduce: AllReduceStrategy = .reduceScatter) {
         self.allReduce = allReduce
@@ -39,10 +40,15 @@ public struct ScalingSetup: Sendable {
     public var batchSize: Int
     /// Useful floating-point work per sample (`MLP.flopsPerSample`: 6 × trainable parameters).
     public var flopsPerSample: Double
+    /// Steps timed per thread count.
     public var timedSteps: Int
+    /// Untimed steps run first at each thread count.
     public var warmupSteps: Int
+    /// The placement policy, as the `--placement` flag names it ("compact", "scatter").
     public var placement: String
+    /// The seed of the synthetic data and the initial weights.
     public var seed: UInt64
+    /// The SGD learning rate of the steps.
     public var learningRate: Float
     /// The BLAS behind `Gemm` (`Gemm.backendName`).
     public var blas: String
@@ -51,6 +57,7 @@ public struct ScalingSetup: Sendable {
     /// When the run started, ISO 8601 in UTC.
     public var date: String
 
+    /// A setup with these values; see the properties for their units.
     public init(widths: [Int], batchSize: Int, flopsPerSample: Double, timedSteps: Int, warmupSteps: Int,
                 placement: String, seed: UInt64, learningRate: Float, blas: String, machine: String, date: String) {
         self.widths = widths

@@ -10,10 +10,14 @@ import Foundation
 /// whose `id` names it: `speedup-measured`, `speedup-ideal`, `efficiency-measured`,
 /// `efficiency-ideal`; the panels are groups `speedup-panel` and `efficiency-panel`.
 public struct ScalingPlot: SVGFigure, Sendable {
+    /// The benchmark to draw.
     public var report: ScalingReport
+    /// Width of the image in pixels (at least 480).
     public var width: Int
+    /// Height of the image in pixels (at least 280).
     public var height: Int
 
+    /// A plot of `report`; `width` and `height` (pixels) are raised to at least 480 × 280.
     public init(report: ScalingReport, width: Int = 960, height: Int = 440) {
         self.report = report
         self.width = max(width, 480)

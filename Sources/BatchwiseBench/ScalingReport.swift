@@ -3,24 +3,36 @@ import BatchwiseReporting
 import Foundation
 
 /// One thread count's line of a scaling benchmark: every figure `batchwise bench scaling`
-/// prints, writes to JSON (under the snake_case names of ``CodingKeys``) and plots.
+/// prints, writes to JSON (under the snake_case names of its properties, such as
+/// `step_seconds_median`) and plots.
 ///
 /// Step times are in seconds, rates per second, shares in [0, 1].
 public struct ScalingRow: Sendable, Equatable, Codable {
+    /// Worker threads.
     public var threads: Int
+    /// The OS indices of the PUs the workers ran on, worker order.
     public var processingUnits: [Int]
+    /// Samples per step.
     public var batchSize: Int
+    /// Layer widths of the MLP, input first.
     public var layers: [Int]
+    /// Useful floating-point work per sample (6 × trainable parameters).
     public var flopsPerSample: Double
+    /// Steps timed.
     public var timedSteps: Int
+    /// Untimed steps run first.
     public var warmupSteps: Int
+    /// The placement policy ("compact", "scatter").
     public var placement: String
     /// The all-reduce that ran: "reduce-scatter" or "replicated-pair".
     public var allReduce: String
     /// Batch size / median step time.
     public var samplesPerSecond: Double
+    /// Median wall time of a timed step, in seconds.
     public var stepSecondsMedian: Double
+    /// 10th percentile of the step times, in seconds.
     public var stepSecondsP10: Double
+    /// 90th percentile of the step times, in seconds.
     public var stepSecondsP90: Double
     /// Every timed step, in the order run.
     public var stepSeconds: [Double]
@@ -40,22 +52,30 @@ public struct ScalingRow: Sendable, Equatable, Codable {
     /// counts work a step never does (the first layer's input gradient).
     public var peakShare: Double
     /// FLOPs per sample of the sgemm products a step really makes (Σ 2mnk of the shard's
-    /// shapes / shard), and the share of the limit counting only those.
+    /// shapes / shard).
     public var executedFlopsPerSample: Double
+    /// `peakShare` counting only the executed FLOPs: executedFlopsPerSample × batchSize /
+    /// median step time / (one thread's sgemm rate × threads).
     public var executedPeakShare: Double
-    /// Workers' mean compute time over the timed steps / their total wall time; likewise the
-    /// barrier wait and the all-reduce fused with the update. `otherShare` is what is left
-    /// (handing each step's job to the workers and back).
+    /// Workers' mean compute time (gathering rows, forward and backward passes) over the timed
+    /// steps / their total wall time.
     public var computeShare: Double
+    /// Workers' mean barrier wait / their total wall time.
     public var barrierShare: Double
+    /// Workers' mean time in the all-reduce fused with the update / their total wall time.
     public var allreduceShare: Double
+    /// What is left of the wall time after compute, barrier and all-reduce (handing each
+    /// step's job to the workers and back).
     public var otherShare: Double
     /// Peak resident memory of the process while this thread count was set up and run, bytes.
     public var peakRSSBytes: UInt64
     /// True when the peak could not be reset and is over the whole process so far.
     public var peakRSSCumulative: Bool
+    /// The BLAS behind `Gemm` (`Gemm.backendName`).
     public var blas: String
+    /// The machine, as in "1 package(s), 1 NUMA node(s), 2 core(s), 2 PU(s)".
     public var machine: String
+    /// When the run started, ISO 8601 in UTC.
     public var date: String
 
     enum CodingKeys: String, CodingKey {
@@ -75,6 +95,7 @@ public struct ScalingRow: Sendable, Equatable, Codable {
 /// phase times, the sgemm rate, peak memory) to speedup, efficiency, GFLOP/s and the share of
 /// the sgemm limit. Pure: the same measurements give the same report, whoever timed them.
 public struct ScalingReport: BenchReport {
+    /// What was run.
     public let setup: ScalingSetup
     /// The measurements, by ascending thread count.
     public let measurements: [ScalingMeasurement]

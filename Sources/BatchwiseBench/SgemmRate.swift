@@ -7,10 +7,12 @@ import Foundation
 public struct SgemmRate: Sendable {
     /// The shard size (samples per thread) the shapes were taken at.
     public let shard: Int
+    /// The products timed: the sgemm calls of one training step on a shard of `shard` samples.
     public let shapes: [GemmShape]
     /// Seconds one call of each shape takes (the median of the repetitions), in `shapes` order.
     public let secondsPerCall: [Double]
 
+    /// A rate from timings already made; `secondsPerCall` has one entry per shape.
     public init(shard: Int, shapes: [GemmShape], secondsPerCall: [Double]) {
         precondition(shapes.count == secondsPerCall.count)
         self.shard = shard

@@ -15,6 +15,7 @@ public struct MPIError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The MPI function that failed, such as `MPI_Allreduce`.
     public let function: String
 
+    /// An error for `function` having returned `code`, with MPI's `text` for it.
     public init(code: Int32, text: String, function: String) {
         self.code = code
         self.text = text

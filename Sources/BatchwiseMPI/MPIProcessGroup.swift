@@ -14,7 +14,9 @@ import Glibc
 /// library globals that C macros name; Swift cannot import those macros, so they are looked
 /// up once with `dlsym`.
 public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
+    /// This process's rank in `MPI_COMM_WORLD` (`MPI_Comm_rank`), 0..<size.
     public let rank: Int
+    /// The number of processes in `MPI_COMM_WORLD` (`MPI_Comm_size`).
     public let size: Int
     private let world: MPI_Comm
     private let float: MPI_Datatype

@@ -20,9 +20,11 @@ import Darwin
 /// bar.endEpoch(summary: "epoch 1/30  train loss 0.4120 …")
 /// ```
 public final class ProgressBar {
-    /// The shortest time between two redraws, in seconds of ``clock``: ~10 redraws a second.
+    /// The shortest time between two redraws, in seconds of the bar's clock (the `clock` of
+    /// ``init(epochs:live:columns:clock:output:)``): ~10 redraws a second.
     public static let minimumInterval = 0.1
 
+    /// How many epochs the run has: the `N` of `epoch n/N`.
     public let epochs: Int
     /// Whether the live line is drawn at all (a terminal, not quiet).
     public let isLive: Bool

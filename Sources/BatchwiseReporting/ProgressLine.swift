@@ -9,19 +9,22 @@ import Foundation
 /// When the width is too small, parts are left out in this order: the rate, the loss, the
 /// batch count, then the bar; what still does not fit is cut at the width.
 public struct ProgressLine: Sendable, Equatable {
-    /// The epoch running (from 1) and how many the run has.
+    /// The epoch running, from 1.
     public var epoch: Int
+    /// How many epochs the run has.
     public var epochs: Int
-    /// Batches finished in this epoch, and how many it has.
+    /// Batches finished in this epoch.
     public var batch: Int
+    /// How many batches the epoch has.
     public var batches: Int
-    /// Training throughput so far in this epoch.
+    /// Training throughput so far in this epoch, in samples per second.
     public var samplesPerSecond: Double
     /// Mean per-sample loss over the batches finished so far.
     public var loss: Double
     /// Seconds since the epoch started.
     public var elapsedSeconds: Double
 
+    /// A line with these values; see the properties for their units.
     public init(epoch: Int, epochs: Int, batch: Int, batches: Int, samplesPerSecond: Double, loss: Double,
                 elapsedSeconds: Double) {
         self.epoch = epoch

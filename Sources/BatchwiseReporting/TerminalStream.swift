@@ -10,7 +10,9 @@ public struct TerminalStream: Sendable, Equatable {
     /// The file descriptor: 1 or 2.
     public let descriptor: Int32
 
+    /// Standard output (descriptor 1, `STDOUT_FILENO`).
     public static let standardOutput = TerminalStream(descriptor: STDOUT_FILENO)
+    /// Standard error (descriptor 2, `STDERR_FILENO`).
     public static let standardError = TerminalStream(descriptor: STDERR_FILENO)
 
     /// Whether the stream is a terminal (not a file or a pipe). Wraps `isatty(3)`.

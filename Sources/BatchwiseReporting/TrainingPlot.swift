@@ -20,10 +20,12 @@ public struct TrainingPlot: SVGFigure, Sendable {
     public var title: String
     /// Draw the loss on a base-10 logarithmic axis (useful when it falls by orders of magnitude).
     public var logarithmicLoss: Bool
-    /// Size of the image in pixels.
+    /// Width of the image in pixels (at least 320).
     public var width: Int
+    /// Height of the image in pixels (at least 240).
     public var height: Int
 
+    /// A plot of `records`; `width` and `height` (pixels) are raised to at least 320 × 240.
     public init(records: [EpochRecord], title: String = "Training", logarithmicLoss: Bool = false,
                 width: Int = 960, height: Int = 420) {
         self.records = records

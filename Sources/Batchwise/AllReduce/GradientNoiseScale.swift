@@ -23,11 +23,16 @@ public struct GradientNoiseScale: Sendable, Equatable, Codable {
     /// Steps that contributed.
     public private(set) var steps = 0
 
+    /// An estimate with no steps yet; `smoothing` is the weight of each new step in the moving
+    /// averages (0.05: about the last 20 steps count).
     public init(smoothing: Double = 0.05) { self.smoothing = smoothing }
 
     private var correction: Double { 1 - pow(1 - smoothing, Double(steps)) }
-    /// Smoothed |G|² and tr(Σ); nil before the first usable step.
+    /// Smoothed estimate of |G|², the squared norm of the true mean gradient; nil before the
+    /// first usable step.
     public var gradientSquared: Double? { steps > 0 ? gradientAverage / correction : nil }
+    /// Smoothed estimate of tr(Σ), the trace of the per-sample gradient covariance; nil before
+    /// the first usable step.
     public var trace: Double? { steps > 0 ? traceAverage / correction : nil }
 
     /// B_simple from the smoothed estimates: nil until a step contributed; +∞ when the

@@ -5,9 +5,12 @@
 /// everything computed per chunk is the same whichever worker computes it, and no two
 /// workers ever write the same cache line.
 public struct ParameterSlices: Sendable, Equatable {
+    /// Length of the flat parameter vector, in floats.
     public let parameterCount: Int
+    /// Number of slices: one per worker.
     public let workers: Int
 
+    /// Splits `parameterCount` floats among `workers` workers.
     public init(parameterCount: Int, workers: Int) {
         self.parameterCount = parameterCount
         self.workers = workers

@@ -8,6 +8,7 @@
 public protocol ProcessGroup: AnyObject, Sendable {
     /// This process's index, 0..<size.
     var rank: Int { get }
+    /// The number of processes in the group (1 or more).
     var size: Int { get }
     /// Sums `count` floats in place across all processes.
     ///

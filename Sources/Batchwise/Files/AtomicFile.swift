@@ -140,6 +140,7 @@ public struct AtomicFileError: Error, CustomStringConvertible, Sendable, Equatab
     /// What the system said.
     public let errno: Errno
 
+    /// An error for writing `path` through `temporaryPath` that failed at `step` with `errno`.
     public init(path: String, temporaryPath: String, step: Step, errno: Errno) {
         self.path = path
         self.temporaryPath = temporaryPath

@@ -6,6 +6,7 @@ public struct CPUSet: Sendable, Hashable, CustomStringConvertible {
     /// OS indices of the PUs in the set, ascending.
     public let osIndices: [Int]
 
+    /// The set of the PUs with these OS indices (in any order; kept sorted).
     public init(osIndices: [Int]) { self.osIndices = osIndices.sorted() }
 
     init(bitmap: hwloc_const_bitmap_t) {

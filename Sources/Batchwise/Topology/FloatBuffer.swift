@@ -11,6 +11,7 @@ public final class FloatBuffer: @unchecked Sendable {
     /// Floats per 64-byte cache line.
     public static let floatsPerCacheLine = 16
 
+    /// Number of floats in the buffer (the allocation is rounded up to whole cache lines).
     public let count: Int
     /// The NUMA node the memory is bound to, or nil when it was placed by first touch.
     public let boundNumaNode: Int?
@@ -58,6 +59,7 @@ public final class FloatBuffer: @unchecked Sendable {
         return topology.numaNodes(in: nodeset)
     }
 
+    /// The float at `index`, which must be in `0..<count` (checked with a precondition).
     public subscript(index: Int) -> Float {
         get { precondition(index >= 0 && index < count); return pointer[index] }
         set { precondition(index >= 0 && index < count); pointer[index] = newValue }
@@ -75,10 +77,12 @@ public final class FloatBuffer: @unchecked Sendable {
     /// Sets every element to `value`.
     public func fill(_ value: Float) { pointer.update(repeating: value, count: count) }
 
+    /// Calls `body` with a read-only view of the `count` floats; the pointer must not escape it.
     public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
         try body(UnsafeBufferPointer(start: pointer, count: count))
     }
 
+    /// Calls `body` with a mutable view of the `count` floats; the pointer must not escape it.
     public func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
         try body(UnsafeMutableBufferPointer(start: pointer, count: count))
     }

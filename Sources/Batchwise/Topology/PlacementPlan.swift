@@ -33,8 +33,11 @@ public enum Placement: Sendable, Hashable, CustomStringConvertible {
 
 /// Which PU each worker runs on. Worker i is pinned to `units[i]` for its whole life.
 public struct PlacementPlan: Sendable, Equatable {
+    /// The placement policy the plan was made with.
     public let placement: Placement
+    /// The PU of each worker (index = worker); a PU repeats only when oversubscribed.
     public let units: [ProcessingUnit]
+    /// Number of workers planned.
     public var workerCount: Int { units.count }
     /// The most workers a pool may have (Dispatch's thread pool on Linux stops near 255).
     public static let maxWorkers = 128

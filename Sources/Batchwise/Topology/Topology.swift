@@ -28,8 +28,11 @@ public final class Topology: @unchecked Sendable {
     /// Every PU the process may run on — allowed to it and inside its CPU binding (taskset,
     /// `mpirun --bind-to`) — ordered by core, then SMT rank.
     public let processingUnits: [ProcessingUnit]
+    /// Number of processor packages (sockets) hwloc found; at least 1.
     public let packageCount: Int
+    /// Number of NUMA nodes hwloc found; at least 1.
     public let numaNodeCount: Int
+    /// Number of physical cores hwloc found (each holds one or more PUs).
     public let coreCount: Int
     /// Bytes of memory in all NUMA nodes (0 when hwloc cannot tell).
     public let totalMemoryBytes: UInt64

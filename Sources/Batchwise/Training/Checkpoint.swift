@@ -10,17 +10,25 @@ import Foundation
 /// `checkpoint.bwck`, and the directory fsynced: a crash at any point leaves either the old
 /// checkpoint or the new one, never a torn file that loads.
 public struct Checkpoint: Sendable, Equatable {
+    /// The checkpoint's file name inside a run's checkpoint directory.
     public static let fileName = "checkpoint.bwck"
+    /// The file format version this build writes and reads.
     public static let formatVersion: UInt32 = 1
     static let magic: [UInt8] = [0x89, 0x42, 0x57, 0x43, 0x4B, 0x50, 0x54, 0x0A]
 
+    /// The configuration of the run that wrote the checkpoint.
     public var configuration: TrainingConfiguration
+    /// Where the run stood: epoch, step within it, the schedules' clock and early-stopping state.
     public var state: TrainingState
+    /// The current weights: the model's flat parameter vector.
     public var parameters: [Float]
+    /// The optimizer's flat state (momentum, Adam's moments): `stateSlots` vectors of the
+    /// parameter count, one after the other.
     public var optimizerState: [Float]
     /// The weights of the best validation epoch so far, when early stopping tracks them.
     public var bestParameters: [Float]?
 
+    /// A checkpoint of these parts; nothing is written until ``write(to:)``.
     public init(configuration: TrainingConfiguration, state: TrainingState, parameters: [Float],
                 optimizerState: [Float], bestParameters: [Float]? = nil) {
         self.configuration = configuration

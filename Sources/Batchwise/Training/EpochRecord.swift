@@ -29,6 +29,7 @@ public struct EpochRecord: Codable, Sendable, Equatable {
     /// The gradient noise scale B_simple = tr(Σ)/|G|² estimated over the epoch, when measured.
     public var noiseScale: Double?
 
+    /// A record with these values; see the properties for their units.
     public init(epoch: Int, step: Int, learningRate: Double, batchSize: Int, trainLoss: Double,
                 trainAccuracy: Double? = nil, validationLoss: Double? = nil, validationAccuracy: Double? = nil,
                 samplesPerSecond: Double, wallSeconds: Double, noiseScale: Double? = nil) {

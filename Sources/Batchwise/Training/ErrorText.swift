@@ -4,9 +4,9 @@
 ///
 ///     ConfigurationError("\(parameter: "learningRate") must be a finite number above 0 (got \(rate))")
 ///
-/// The library shows a parameter under its API name (`` `learningRate` ``); a front end such
-/// as the `batchwise` command renders the same text with its own names for them (`--lr`)
-/// through `rendered(naming:)`. So a Swift program that embeds Batchwise is told about the
+/// The library shows a parameter under its API name, between backticks (`learningRate`); a
+/// front end such as the `batchwise` command renders the same text with its own names for
+/// them (`--lr`) through ``rendered(naming:)``. So a Swift program that embeds Batchwise is told about the
 /// arguments it passed, and a person at the terminal about the flags they typed.
 public struct ErrorText: Sendable, Hashable, CustomStringConvertible, ExpressibleByStringInterpolation {
     /// A run of the text: plain words, or a reference to an API parameter, with the value
@@ -14,7 +14,10 @@ public struct ErrorText: Sendable, Hashable, CustomStringConvertible, Expressibl
     /// type (`BatchSizeTarget.loss`) where the bare name alone would be ambiguous to a front
     /// end; it shows as the bare name.
     public enum Piece: Sendable, Hashable {
+        /// Plain words, shown as they are.
         case text(String)
+        /// An API parameter `name` (possibly qualified by its type), with the value suggested for
+        /// it, if any.
         case parameter(name: String, value: String?)
     }
 
@@ -30,7 +33,8 @@ public struct ErrorText: Sendable, Hashable, CustomStringConvertible, Expressibl
     /// The text a literal with interpolations built.
     public init(stringInterpolation: StringInterpolation) { pieces = stringInterpolation.pieces }
 
-    /// With each parameter under its API name in backticks (`` `workers: 2` `` with a value).
+    /// With each parameter under its API name between backticks, followed by `: ` and the
+    /// suggested value when there is one (`workers: 2`, backticks included).
     public var description: String {
         rendered { name, value in "`" + Self.bareName(name) + (value.map { ": " + $0 } ?? "") + "`" }
     }

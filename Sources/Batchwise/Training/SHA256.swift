@@ -7,6 +7,7 @@ import Crypto
 public struct SHA256 {
     private var hash = Crypto.SHA256()
 
+    /// An empty message.
     public init() {}
 
     /// Adds `bytes` to the message.

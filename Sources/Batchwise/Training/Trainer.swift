@@ -14,9 +14,13 @@ import Foundation
 /// bit-identical for every thread count and placement, at the cost of one buffer per
 /// microshard and smaller matrix products.
 public final class Trainer<Model: GradientModel>: @unchecked Sendable {
+    /// The model being trained (its layout; the weights live in the trainer's parameter buffer).
     public let model: Model
+    /// The update rule the all-reduce applies to each parameter slice.
     public let optimizer: any Optimizer
+    /// The pinned workers the steps run on.
     public let pool: WorkerPool
+    /// The machine the pool and buffers were placed on.
     public let topology: Topology
     /// The largest batch size this trainer was set up for.
     public let maxBatchSize: Int

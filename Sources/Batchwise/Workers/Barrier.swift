@@ -5,6 +5,7 @@ import Atomics
 /// The last thread to arrive resets the count and advances the generation; the others wait for
 /// the generation to move. No lock, no allocation, no system call unless someone sleeps.
 public final class Barrier: @unchecked Sendable {
+    /// Number of threads that meet at the barrier each round.
     public let parties: Int
     /// Pause instructions a waiter spins before it sleeps.
     public let spinLimit: Int
@@ -12,6 +13,8 @@ public final class Barrier: @unchecked Sendable {
     private let arrived: UnsafeAtomic<Int>
     private let generation = WaitWord()
 
+    /// A barrier for `parties` threads (at least 1) whose waiters spin `spinLimit` pauses before
+    /// they sleep (0: sleep at once, as when threads share PUs).
     public init(parties: Int, spinLimit: Int) {
         precondition(parties >= 1)
         self.parties = parties

@@ -4,6 +4,7 @@ import Dispatch
 
 /// What a worker saw about itself right after pinning, read from inside its own thread.
 public struct WorkerPlacementReport: Sendable, Equatable {
+    /// The worker's index in the pool.
     public let worker: Int
     /// The PU the plan gave the worker.
     public let planned: ProcessingUnit
@@ -17,8 +18,11 @@ public struct WorkerPlacementReport: Sendable, Equatable {
 
 /// What a job sees on each worker: its index and the barrier it shares with the others.
 public struct WorkerContext: @unchecked Sendable {
+    /// This worker's index, `0..<count`.
     public let index: Int
+    /// Number of workers running the job.
     public let count: Int
+    /// The barrier all workers of the pool share.
     public let barrier: Barrier
 }
 
@@ -31,8 +35,11 @@ public struct WorkerContext: @unchecked Sendable {
 /// counter increment and (only if a worker sleeps) one futex wake — no lock, allocation or
 /// Dispatch call — and a job normally runs many training steps.
 public final class WorkerPool: @unchecked Sendable {
+    /// Which PU each worker is pinned to.
     public let plan: PlacementPlan
+    /// The machine the workers are pinned on.
     public let topology: Topology
+    /// Number of workers.
     public var count: Int { plan.workerCount }
     /// The barrier workers meet at inside a job.
     public let barrier: Barrier
