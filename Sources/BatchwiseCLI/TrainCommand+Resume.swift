@@ -67,10 +67,10 @@ extension TrainCommand {
             flag("--activation", try activation.map { try Activation(parsing: $0).rawValue }, c.activation.rawValue),
             flag("--loss", try loss.map { try Loss(parsing: $0).rawValue }, c.loss.rawValue),
             flag("--optimizer", optimizer?.lowercased(), optimizerName),
-            flag("--lr", lr.map { "\($0)" }, "\(schedule.base)"),
-            flag("--momentum", momentum.map { "\($0)" }, sgd.map { "\($0.momentum)" }),
+            flag("--lr", lr.map(Self.number), Self.number(schedule.base)),
+            flag("--momentum", momentum.map(Self.number), sgd.map { Self.number($0.momentum) }),
             switchFlag("--nesterov", nesterov, sgd?.nesterov ?? false),
-            flag("--weight-decay", weightDecay.map { "\($0)" }, "\(decay)"),
+            flag("--weight-decay", weightDecay.map(Self.number), Self.number(decay)),
             flag("--batch-size", try batchSize.map { "\(try BatchSizeSchedule(parsing: $0))" }, "\(c.batchSizes)"),
             flag("--last-batch", lastBatch?.lowercased(), c.lastBatch.rawValue),
             flag("--lr-schedule", try lrSchedule.map { Self.text(try LearningRateSchedule.parseShape($0)) }, Self.text(schedule.shape)),
@@ -82,14 +82,19 @@ extension TrainCommand {
             flag("--seed", seed.map(String.init), String(c.seed)),
             flag("--synthetic", synthetic.map(String.init), c.data.synthetic.map(String.init)),
             flag("--label", label, c.data.labelColumn),
-            flag("--validation-split", validationSplit.map { "\($0)" }, "\(c.data.validationSplit)"),
+            flag("--validation-split", validationSplit.map(Self.number), Self.number(c.data.validationSplit)),
             flag("--normalize", normalize?.lowercased(), c.data.normalize.rawValue),
-            flag("--scale", scale.map { "\($0)" }, "\(c.data.scale)"),
+            flag("--scale", scale.map(Self.number), Self.number(c.data.scale)),
             switchFlag("--reproducible", reproducible, c.microsharding != nil),
             flag("--grain", grain.map(String.init), c.microsharding.flatMap { m in
                 if case .size(let n) = m { String(n) } else { nil }
             }),
         ]
+    }
+
+    /// A number as a person types it: `4`, not `4.0`; otherwise Swift's shortest exact form.
+    private static func number<T: BinaryFloatingPoint & LosslessStringConvertible>(_ value: T) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
     }
 
     /// A learning-rate shape as `--lr-schedule` spells it.
