@@ -42,15 +42,17 @@ struct TrainingStep<Model: GradientModel, Reduction: GradientReduction, Update: 
         reduction.beginJob(worker: w, clock: &clock)
         for t in steps {
             let parity = (t - steps.lowerBound) % 2
-            // Read once per step by worker 0 alone, before the first barrier, so that every
-            // worker decides on the same answer (double-buffered like the pair's stats).
-            if w == 0, let stop { results.stopRequests[parity] = stop.isRequested }
             // 1. Gather this worker's rows of the batch and add their gradients into its
             //    partial sum(s).
             let batch = processBatch(t)
             let computed = computePartialSums(worker: w, batch: batch, parity: parity)
             clock.lap(.compute)
             reduction.afterCompute(worker: w, parity: parity, clock: &clock)
+            // A stop request, read once per step by worker 0 alone, as late as possible but
+            // before the first barrier, so that every worker decides on the same answer after
+            // it (double-buffered like the pair's stats): a request made during this step
+            // ends the job after it, one made later after the next.
+            if w == 0, let stop { results.stopRequests[parity] = stop.isRequested }
             // 2. Every partial sum of the step is written.
             context.barrier.arriveAndWait()
             clock.lap(.barrier)
