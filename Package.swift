@@ -82,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "BatchwiseCLI",
             dependencies: [
-                "Batchwise", "BatchwiseMPI", "BatchwiseReporting", "BatchwiseBench",
+                "Batchwise", "BatchwiseMPI", "BatchwiseReporting", "BatchwiseBench", "CBatchwiseShims",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -18,7 +18,10 @@ struct TrainCommand: ParsableCommand {
 
             Checkpoints: --checkpoint-dir DIR writes DIR/checkpoint.bwck at the end of every epoch \
             (and every --checkpoint-every steps); --resume DIR continues exactly where it stopped, \
-            with the configuration stored in the checkpoint.
+            with the configuration stored in the checkpoint: re-run the same command with --resume DIR \
+            added, or give --resume auto from the start. SIGINT or SIGTERM stops the run after the \
+            step in flight, with a checkpoint at that step (exit status 130 or 143); a second signal \
+            stops it at once.
             """)
 
     // MARK: Data
@@ -96,8 +99,10 @@ struct TrainCommand: ParsableCommand {
     var checkpointDir: String?
     @Option(parsing: .unconditional, help: "Also checkpoint every this many steps.")
     var checkpointEvery: Int?
-    @Option(help: "Continue the run checkpointed in this directory.")
+    @Option(help: "Continue the run checkpointed in this directory; auto: the one in --checkpoint-dir, or start it there when there is none.")
     var resume: String?
+    @Flag(help: "Start a new run in a --checkpoint-dir that holds another run's checkpoint, replacing it.")
+    var overwrite = false
     @Option(parsing: .unconditional, help: "Stop after this many steps in total (checkpointing first); --resume continues.")
     var maxSteps: Int?
     @Option(help: "Append one JSON object per epoch to this .jsonl file.")
@@ -110,11 +115,18 @@ struct TrainCommand: ParsableCommand {
     var timing = false
 
     func run() throws {
+        // Before anything can start a thread (MPI, the workers): see StopSignals.
+        let signals = StopSignals.install()
+        let raises = try StopSignals.testRaises()
         if let n = checkpointEvery, n < 1 { throw ConfigurationError("--checkpoint-every must be at least 1 step (got \(n))") }
         if let n = maxSteps, n < 1 { throw ConfigurationError("--max-steps must be at least 1 (got \(n))") }
         if checkpointEvery != nil && checkpointDir == nil && resume == nil {
             throw ConfigurationError("--checkpoint-every needs --checkpoint-dir")
         }
+        if overwrite && resume != nil {
+            throw ConfigurationError("--overwrite starts a new run and --resume continues one: give one of them")
+        }
+        if overwrite && checkpointDir == nil { throw ConfigurationError("--overwrite needs --checkpoint-dir (the directory whose checkpoint a new run replaces)") }
         let group: MPIProcessGroup?
         switch distributed?.lowercased() {
         case nil: group = nil
@@ -124,8 +136,23 @@ struct TrainCommand: ParsableCommand {
         default: throw ConfigurationError("--distributed must be mpi (got '\(distributed!)')")
         }
         let primary = (group?.rank ?? 0) == 0
-        let checkpoint = try resume.map { dir throws -> Checkpoint in try Checkpoint.load(from: dir) }
-        var configuration = try checkpoint.map(resumedConfiguration) ?? newConfiguration()
+        let resumeDirectory = try resumeDirectory()
+        let checkpoint = try resumeDirectory.map { dir throws -> Checkpoint in try Checkpoint.load(from: dir) }
+        var configuration = try checkpoint.map { try resumedConfiguration($0, from: resumeDirectory!) } ?? newConfiguration()
+        if let checkpoint, checkpoint.state.isComplete(epochs: configuration.epochs) {
+            if primary { print(Self.completeMessage(checkpoint, directory: resumeDirectory!)) }
+            group?.finalize()
+            return
+        }
+        let directory = checkpointDir ?? resumeDirectory
+        // One run per checkpoint directory: rank 0, which writes the checkpoints, holds its lock.
+        let claimed = try primary ? directory.map { dir throws -> CheckpointDirectory in try CheckpointDirectory(claiming: dir) } : nil
+        if let claimed, checkpoint == nil, claimed.holdsCheckpoint, !overwrite {
+            let other = (try? Checkpoint.load(from: claimed.path)).map { c in
+                " (epoch \(min(c.state.epoch, c.configuration.epochs)) of \(c.configuration.epochs), \(c.state.scheduleStep) steps done)"
+            } ?? ""
+            throw ConfigurationError("\(claimed.path) already holds the checkpoint of another run\(other); continue that run with --resume \(claimed.path) (or --resume auto), give --overwrite to replace it with a new run, or choose another --checkpoint-dir")
+        }
         let topology = try Topology()
         let plan = try placement.plan(on: topology)
         let data = try RunData.load(configuration.data, loss: configuration.loss, layers: configuration.layers,
@@ -139,22 +166,41 @@ struct TrainCommand: ParsableCommand {
         let session = try TrainingSession(configuration: configuration, topology: topology, plan: plan,
                                           train: data.train, validation: data.validation, resume: checkpoint,
                                           processGroup: group)
-        session.checkpointEvery = checkpointEvery
         session.maxSteps = maxSteps
-        let directory = checkpointDir ?? resume
+        session.stopRequest = signals.request
+        session.jobEnds = Set(raises.map(\.step))
         // Under MPI every rank trains; rank 0 alone prints and writes files.
         let output = primary ? try TrainingOutput(session: session, data: data, quiet: quiet, timing: timing,
                                                   metrics: metrics, appendMetrics: checkpoint != nil, plot: plot) : nil
         session.progressUpdatesPerEpoch = output?.progressBar.isLive == true ? 50 : 0
         output?.header(plan: plan, processes: group?.size ?? 1,
-                       resumedFrom: resume.map { (dir: $0, state: checkpoint!.state, threads: checkpoint!.configuration.threads) })
+                       resumedFrom: resumeDirectory.map { (dir: $0, state: checkpoint!.state, threads: checkpoint!.configuration.threads) })
+        if let claimed, !claimed.removedTemporaryFiles.isEmpty {
+            print("note: removed \(claimed.removedTemporaryFiles.count) temporary file(s) an interrupted checkpoint write left in \(claimed.path)")
+        }
         var events = output?.events() ?? TrainingSession.Events()
         events.checkpoint = { session in
             if primary, let directory { try session.checkpoint().write(to: directory) }
         }
+        if !raises.isEmpty {
+            let show = events.progress
+            events.progress = { progress in
+                show(progress)
+                for raise in raises where raise.step == session.state.scheduleStep { signals.raiseAndWait(raise.signal) }
+            }
+        }
+        // The new run replaces the old one only now that it is ready to train.
+        if overwrite && checkpoint == nil { try claimed?.removeCheckpoint() }
+        signals.arm()
         let outcome = try session.run(events)
-        try output?.finish(outcome, checkpointDirectory: directory)
+        try output?.finish(outcome, checkpointDirectory: directory,
+                           resumeCommand: directory.map { Self.resumeCommand(directory: $0) })
         group?.finalize()
+        withExtendedLifetime(claimed) {}
+        if case .stopped(_, let reason) = outcome {
+            fflush(nil)
+            Foundation.exit(Int32(128 + reason))
+        }
     }
 
     /// A fresh run's configuration from the flags and their defaults.
@@ -201,42 +247,12 @@ struct TrainCommand: ParsableCommand {
         if let patience, source.test == nil, split == 0 {
             throw ConfigurationError("--patience \(patience) needs validation data: give --test or a --validation-split above 0")
         }
-        return try TrainingConfiguration(
+        var configuration = try TrainingConfiguration(
             layers: try layers.map(MLP.widths(parsing:)) ?? [], activation: try Activation(parsing: activation ?? "relu"), loss: loss,
             optimizer: choice, learningRate: schedule, batchSizes: batches, lastBatch: lastBatch,
             epochs: epochs ?? 30, seed: seed ?? 1, patience: patience, onNonFinite: onNonFinite, data: source, threads: 0,
             microsharding: reproducible ? (grain.map(Microsharding.size) ?? .standard) : nil)
-    }
-
-    /// A resumed run keeps its stored configuration; only the epoch count, file locations and
-    /// where it runs may change.
-    private func resumedConfiguration(_ checkpoint: Checkpoint) throws -> TrainingConfiguration {
-        let fixed: [(String, Bool)] = [
-            ("--layers", layers != nil), ("--activation", activation != nil), ("--loss", loss != nil),
-            ("--optimizer", optimizer != nil), ("--lr", lr != nil), ("--momentum", momentum != nil), ("--nesterov", nesterov),
-            ("--weight-decay", weightDecay != nil), ("--batch-size", batchSize != nil), ("--last-batch", lastBatch != nil),
-            ("--lr-schedule", lrSchedule != nil), ("--warmup-steps", warmupSteps != nil), ("--lr-scaling", lrScaling != nil),
-            ("--base-batch-size", baseBatchSize != nil), ("--patience", patience != nil), ("--on-nonfinite", onNonfinite != nil),
-            ("--seed", seed != nil), ("--synthetic", synthetic != nil), ("--label", label != nil),
-            ("--validation-split", validationSplit != nil), ("--normalize", normalize != nil), ("--scale", scale != nil),
-            ("--reproducible", reproducible), ("--grain", grain != nil),
-        ]
-        if let given = fixed.first(where: { $0.1 }) {
-            throw ConfigurationError("\(given.0) cannot be changed when resuming: the run continues with the configuration in its checkpoint (\(checkpoint.configuration.modelDescription), \(checkpoint.configuration.optimizer))")
-        }
-        var c = checkpoint.configuration
-        if let epochs {
-            let started = checkpoint.state.epoch - (checkpoint.state.stepInEpoch > 0 ? 0 : 1)
-            guard epochs >= max(1, started) else {
-                throw ConfigurationError("--epochs \(epochs) is fewer than the \(max(1, started)) epoch(s) this run has already begun")
-            }
-            c.epochs = epochs
-        }
-        // The data may have moved; its shape is checked against the model when it loads.
-        if let data { c.data.path = data }
-        if let labels { c.data.labels = labels }
-        if let test { c.data.test = test }
-        if let testLabels { c.data.testLabels = testLabels }
-        return c
+        configuration.checkpointEvery = checkpointEvery
+        return configuration
     }
 }

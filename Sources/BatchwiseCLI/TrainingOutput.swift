@@ -112,15 +112,31 @@ final class TrainingOutput {
                             title: "\(data.train.name) \(c.modelDescription), batch \(c.batchSizes), lr \(c.learningRate.base)")
     }
 
-    func finish(_ outcome: TrainingSession.Outcome, checkpointDirectory: String?) throws {
+    /// The closing lines: for a stopped run, the one line that says where it stopped and the
+    /// command that resumes it (`resumeCommand`, with a checkpoint directory); otherwise the
+    /// summary and the weights' digest.
+    func finish(_ outcome: TrainingSession.Outcome, checkpointDirectory: String?, resumeCommand: String?) throws {
         try metricsLog?.close()
         let state = session.state
+        if case .stopped(let step, let reason) = outcome {
+            let steps = session.scheduler.steps(epoch: state.epoch)
+            var line = "stopped by \(StopSignals.name(Int32(reason))) at epoch \(state.epoch), step \(state.stepInEpoch) of \(steps) (\(step) steps done); "
+            if let checkpointDirectory, let resumeCommand {
+                line += "checkpoint at step \(step) in \(checkpointDirectory); resume with: \(resumeCommand)"
+            } else {
+                line += "nothing was saved (no --checkpoint-dir)"
+            }
+            // Replaces a live progress bar's line, or follows the last epoch's.
+            progressBar.endEpoch(summary: line)
+            if let plotPath, !state.history.isEmpty { try plot().write(to: plotPath) }
+            return
+        }
         switch outcome {
         case .paused(let step):
             print("paused: \(step) steps done (--max-steps)" + (checkpointDirectory.map { "; continue with: batchwise train --resume \($0)" } ?? ""))
         case .stoppedEarly(let best):
             print("early stop: no \(shortName) improvement for \(session.configuration.patience!) epochs; keeping the weights of epoch \(best) (\(shortName) loss \(format(state.bestValidationLoss!, 4)))")
-        case .completed: break
+        case .completed, .stopped: break
         }
         do {
             var done = "done: \(state.history.count) epoch(s), \(state.optimizerSteps) steps in \(format(state.wallSeconds, 2)) s training time"

@@ -2,7 +2,9 @@
 
 #include <errno.h>
 #include <linux/futex.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -25,4 +27,22 @@ void CBatchwiseShims_cpu_relax(void) {
 #elif defined(__aarch64__)
     __asm__ __volatile__("yield");
 #endif
+}
+
+static pthread_t stop_signal_thread;
+
+static void forward_stop_signal(int signo) {
+    int saved = errno;
+    pthread_kill(stop_signal_thread, signo);
+    errno = saved;
+}
+
+int CBatchwiseShims_forward_stop_signals_to_self(void) {
+    stop_signal_thread = pthread_self();
+    struct sigaction action = {0};
+    action.sa_handler = forward_stop_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    if (sigaction(SIGINT, &action, NULL) != 0) return -1;
+    return sigaction(SIGTERM, &action, NULL);
 }

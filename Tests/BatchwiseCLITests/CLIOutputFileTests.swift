@@ -16,6 +16,6 @@ extension CLITests {
         let output = dir + "/no/such/folder/predictions.csv"
         try expectCleanFailure(["predict", "--checkpoint", dir, "--data", features, "--output", output],
                                mentioning: [output, "No such file or directory", "check that its folder exists"])
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == [Checkpoint.fileName, "x.csv"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == [CheckpointDirectory.lockFileName, Checkpoint.fileName, "x.csv"])
     }
 }

@@ -75,7 +75,7 @@ extension CLITests {
         #expect(try batchwise(["train", "--epochs", "2", "--max-steps", "5", "--checkpoint-dir", dir, "--quiet"]).status == 0)
         let csv = try temporaryCSV((0..<60).map { i in (0..<64).map { _ in "0.5" }.joined(separator: ",") + ",\(i % 10)" }.joined(separator: "\n"))
         defer { try? FileManager.default.removeItem(atPath: csv) }
-        try expectCleanFailure(["train", "--resume", dir, "--data", csv], mentioning: ["samples", "same data"])
+        try expectCleanFailure(["train", "--resume", dir, "--data", csv], mentioning: ["built-in digits", "without --data"])
         try expectCleanFailure(["train", "--resume", dir, "--epochs", "0"], mentioning: ["--epochs 0"])
         // A grain larger than any batch is one microshard per batch, not an overflow.
         let oneMicroshard = try batchwise(["train", "--reproducible", "--grain", "9223372036854775807", "--epochs", "1", "--quiet"])

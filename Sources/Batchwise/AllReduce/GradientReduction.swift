@@ -51,6 +51,16 @@ struct StepSums {
     var samples = 0
     var lossSum = 0.0
     var correct = 0
+    /// Whether the job is to end after this step (a ``StopRequest`` seen by worker 0 before
+    /// the step's first barrier), the same on every worker and process.
+    var stopRequested = false
+
+    /// These sums with `stopRequested` set as given.
+    func with(stopRequested: Bool) -> StepSums {
+        var sums = self
+        sums.stopRequested = stopRequested
+        return sums
+    }
 }
 
 /// The parameters and optimizer state one worker updates (the trainer's, or its replica).

@@ -10,9 +10,9 @@ final class ProcessAllReduce: GradientReduction, @unchecked Sendable {
     private let group: any ProcessGroup
     /// This process's gradient sum, then (after the cross-process sum) every process's.
     private let processSum: FloatBuffer
-    /// (samples, loss sum, correct) summed across processes, then a failure flag; written by
-    /// worker 0, read by all after a barrier.
-    private let scalars = UnsafeMutableBufferPointer<Double>.allocate(capacity: 4)
+    /// (samples, loss sum, correct, stop requests) summed across processes, then a failure
+    /// flag; written by worker 0, read by all after a barrier.
+    private let scalars = UnsafeMutableBufferPointer<Double>.allocate(capacity: 5)
     /// The error of a failed cross-process sum, written by worker 0, read after the job.
     private(set) var failure: (any Error)?
 
@@ -35,7 +35,7 @@ final class ProcessAllReduce: GradientReduction, @unchecked Sendable {
     func beginJob(worker: Int, clock: inout PhaseClock) {
         if worker == 0 {
             failure = nil
-            scalars[3] = 0
+            scalars[4] = 0
         }
     }
 
@@ -47,6 +47,7 @@ final class ProcessAllReduce: GradientReduction, @unchecked Sendable {
             scalars[0] = Double(mine.samples)
             scalars[1] = mine.lossSum
             scalars[2] = Double(mine.correct)
+            scalars[3] = mine.stopRequested ? 1 : 0
         }
         clock.lap(.reduce)
         barrier.arriveAndWait()
@@ -54,18 +55,19 @@ final class ProcessAllReduce: GradientReduction, @unchecked Sendable {
         if worker == 0 {
             do {
                 try group.allReduceSum(processSum.pointer, count: processSum.count)
-                try group.allReduceSum(scalars.baseAddress!, count: 3)
+                try group.allReduceSum(scalars.baseAddress!, count: 4)
             } catch {
                 failure = error
-                scalars[3] = 1
+                scalars[4] = 1
             }
         }
         clock.lap(.crossProcess)
         barrier.arriveAndWait()
         clock.lap(.barrier)
         // A failed cross-process sum stops every worker at the same step.
-        guard scalars[3] == 0 else { return nil }
-        return StepSums(samples: Int(scalars[0]), lossSum: scalars[1], correct: Int(scalars[2]))
+        guard scalars[4] == 0 else { return nil }
+        // One process asked to stop: every process stops after this step.
+        return StepSums(samples: Int(scalars[0]), lossSum: scalars[1], correct: Int(scalars[2]), stopRequested: scalars[3] > 0)
     }
 
     func reduceAndUpdate<Update: Optimizer>(worker: Int, sourceCount: Int, parity: Int, totalCount: Int,

@@ -129,8 +129,13 @@ public struct Checkpoint: Sendable, Equatable {
     public static func load(from directory: String) throws(DataError) -> Checkpoint {
         let path = directory + "/" + fileName
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
             throw DataError(file: directory, "no such checkpoint directory")
+        }
+        guard isDirectory.boolValue else {
+            // The checkpoint file itself, given where its directory belongs.
+            let parent = (directory as NSString).deletingLastPathComponent
+            throw DataError(file: directory, "this is a file, not a checkpoint directory; give the directory that holds \(fileName): \(parent.isEmpty ? "." : parent)")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DataError(file: path, "no checkpoint here yet (it is written after the first \(parameter: "checkpointEvery") steps or epoch)")
@@ -171,6 +176,9 @@ public struct Checkpoint: Sendable, Equatable {
                                           epochs: c.epochs, seed: c.seed, patience: c.patience, onNonFinite: c.onNonFinite,
                                           data: c.data, scaling: c.scaling, threads: c.threads, microsharding: c.microsharding)
             _ = try c.makeModel()
+            if let every = c.checkpointEvery, every < 1 {
+                throw ConfigurationError("checkpointEvery must be at least 1 step (got \(every))")
+            }
         } catch let error as DecodingError {
             throw DataError(file: name, "checkpoint header cannot be read (\(Self.describe(error))); it was written by another version of Batchwise")
         } catch {

@@ -16,13 +16,15 @@ extension Trainer {
     }
 
     /// Runs steps `steps` of `plan` over `data` as one job on the workers, step t at
-    /// `learningRates[t − steps.lowerBound]`.
+    /// `learningRates[t − steps.lowerBound]`. A `stop` requested during the job ends it after
+    /// the step in flight: the report then counts fewer than `steps.count` steps (updates
+    /// plus skipped batches), and the steps after those did not run.
     ///
     /// - Throws: `ConfigurationError` for a plan or schedule that does not fit this trainer and
     ///   data; `TrainingError` for a non-finite loss under `NonFinitePolicy.stop`; the process
     ///   group's error when a cross-process sum failed.
     public func trainSteps(_ plan: EpochPlan, on data: Dataset, steps: Range<Int>, learningRates: [Float],
-                           onNonFinite: NonFinitePolicy = .stop) throws -> StepsReport {
+                           onNonFinite: NonFinitePolicy = .stop, stop: StopRequest? = nil) throws -> StepsReport {
         try validate(data)
         guard plan.batchSize >= 1 && plan.batchSize <= maxBatchSize else {
             throw ConfigurationError("batch size \(plan.batchSize) is outside 1…\(maxBatchSize), the range this trainer was built for")
@@ -36,7 +38,7 @@ extension Trainer {
         }
         let started = StepPhases.now()
         let job = try runSteps(plan, on: data, steps: steps, learningRates: learningRates, skipNonFinite: onNonFinite == .skip,
-                               reduction: reduction, optimizer: optimizer)
+                               stop: stop, reduction: reduction, optimizer: optimizer)
         var report = job.report
         report.seconds = Double(StepPhases.now() - started) / 1e9
         step += report.steps
@@ -60,14 +62,14 @@ extension Trainer {
         let plan = EpochPlan(epoch: 0, order: indices, batchSize: indices.count, steps: 1)
         // Through the reduce-scatter (or the cross-process one): each worker writes only its
         // slice of `out`.
-        let job = try runSteps(plan, on: data, steps: 0..<1, learningRates: [0], skipNonFinite: false,
+        let job = try runSteps(plan, on: data, steps: 0..<1, learningRates: [0], skipNonFinite: false, stop: nil,
                                reduction: averagingReduction, optimizer: GradientCapture(out: out))
         return (out.array, job.report.lossSum / Double(indices.count))
     }
 
     /// Runs `steps` of `plan` as one job: every worker runs `TrainingStep.run`.
     private func runSteps<Reduction: GradientReduction, Update: Optimizer>(
-        _ plan: EpochPlan, on data: Dataset, steps: Range<Int>, learningRates: [Float], skipNonFinite: Bool,
+        _ plan: EpochPlan, on data: Dataset, steps: Range<Int>, learningRates: [Float], skipNonFinite: Bool, stop: StopRequest?,
         reduction: Reduction, optimizer: Update
     ) throws -> JobTotals {
         let results = JobResults(workers: pool.count, steps: steps.count, noiseScale: noiseScale)
@@ -79,7 +81,7 @@ extension Trainer {
                 data: JobData(features: features, targets: targets, order: order,
                               featureWidth: data.featureWidth, targetWidth: data.targetWidth),
                 plan: plan, steps: steps, learningRates: learningRates, firstOptimizerStep: step,
-                skipNonFinite: skipNonFinite, microsharding: microsharding, workers: pool.count,
+                skipNonFinite: skipNonFinite, stop: stop, microsharding: microsharding, workers: pool.count,
                 rank: processGroup?.rank ?? 0, ranks: processGroup?.size ?? 1, parameterCount: parameters.count, seed: seed,
                 workspaces: workspaces, staging: staging, stats: stats, results: results)
             pool.run { job.run(on: $0) }

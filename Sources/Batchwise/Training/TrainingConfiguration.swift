@@ -70,6 +70,10 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     /// Reproducible mode: how batches are cut into microshards, weights bit-identical for any
     /// thread count and placement. nil: the default mode (bit-identical at a fixed thread count).
     public var microsharding: Microsharding?
+    /// Checkpoint every this many steps besides each epoch's end (`--checkpoint-every`), so a
+    /// resumed run keeps doing so; nil: only at epoch ends. Not part of the run's math. Older
+    /// checkpoints have none (nil when decoded).
+    public var checkpointEvery: Int? = nil
 
     /// Checks the settings the parts do not check themselves: at least 1 epoch, a patience of at
     /// least 1, a valid microsharding. The model is checked by `makeModel()`.
@@ -138,6 +142,10 @@ public struct TrainingState: Sendable, Equatable, Codable {
     public var noiseScale = GradientNoiseScale()
     /// Training samples the run was started on (a resumed run must see the same data).
     public var trainingSamples: Int?
+    /// SHA-256 (hex) of the training features and targets the run was started on, so that a
+    /// resumed run is refused other data of the same size. Checkpoints written before it was
+    /// stored have none (nil when decoded), and resume on the sample count alone.
+    public var trainingDigest: String?
     /// One record per finished epoch.
     public var history: [EpochRecord] = []
 

@@ -26,6 +26,14 @@ public final class TrainingSession {
     public var checkpointEvery: Int?
     /// Stop (after a checkpoint) once the run has taken this many steps in total.
     public var maxSteps: Int?
+    /// Stop (after a checkpoint at that exact step) once this is requested: the step in flight
+    /// finishes first. The `batchwise` command requests it on SIGINT and SIGTERM.
+    public var stopRequest: StopRequest?
+    /// Steps of the run (counted as `state.scheduleStep`) at which a job must end, so that
+    /// `events.progress` is called right there: for callers that act at a given step, such as
+    /// the `batchwise` tests that raise a signal mid-epoch. The weights do not depend on where
+    /// jobs end.
+    public var jobEnds: Set<Int> = []
     /// Progress updates per epoch (0: only at the end of each epoch).
     public var progressUpdatesPerEpoch = 0
     /// Where the workers' time went in the last epoch finished, and its steps.
@@ -70,6 +78,9 @@ public final class TrainingSession {
         case stoppedEarly(bestEpoch: Int)
         /// `maxSteps` reached; resume from the last checkpoint to continue.
         case paused(atStep: Int)
+        /// `stopRequest` was requested (with `reason`); a checkpoint at `atStep` was due just
+        /// before the session returned (unless one had been written at that step already).
+        case stopped(atStep: Int, reason: Int)
     }
 
     /// A new run (fresh weights from the seed), or the continuation of `resume`.
@@ -88,13 +99,21 @@ public final class TrainingSession {
             try Self.checkAgreement(configuration, train: train, validation: validation, model: model, group: group)
         }
         self.configuration = configuration
+        checkpointEvery = configuration.checkpointEvery
         self.train = train
         self.validation = validation
         state = TrainingState()
         state.trainingSamples = train.count
+        let digest = Self.digest(of: train)
+        state.trainingDigest = digest
         if let resume {
             if let n = resume.state.trainingSamples, n != train.count {
                 throw ConfigurationError("the checkpoint's run trained on \(n) samples but the training data now has \(train.count); resume with the same data (and \(parameter: "validationSplit")) it started with")
+            }
+            // Checkpoints written before the digest was stored have none: they are accepted on
+            // the sample count alone.
+            if let stored = resume.state.trainingDigest, stored != digest {
+                throw ConfigurationError("the training data is not the data the checkpoint's run trained on (the same \(train.count) samples, but other values: SHA-256 \(digest.prefix(12))… against \(stored.prefix(12))…); resume with the same data (and \(parameter: "labelColumn"), \(parameter: "divisor")) it started with")
             }
             let s = resume.state
             guard s.epoch >= 1, s.stepInEpoch >= 0, s.epoch > configuration.epochs || s.stepInEpoch <= scheduler.steps(epoch: s.epoch),
@@ -112,6 +131,7 @@ public final class TrainingSession {
             trainer.noiseScale = resume.state.noiseScale
             state = resume.state
             state.trainingSamples = train.count
+            state.trainingDigest = digest
             bestParameters = resume.bestParameters
         }
     }
@@ -136,21 +156,41 @@ public final class TrainingSession {
         }
     }
 
+    /// The SHA-256 (hex) of the training set's features and targets, as the run sees them
+    /// (after scaling): a resumed run must train on the same values, not only as many.
+    static func digest(of data: Dataset) -> String {
+        var hash = SHA256()
+        data.features.withUnsafeBytes { hash.update($0) }
+        data.targets.withUnsafeBytes { hash.update($0) }
+        return hash.finalizeHex()
+    }
+
     /// A checkpoint of the run as it stands.
     public func checkpoint() -> Checkpoint {
         Checkpoint(configuration: configuration, state: state, parameters: trainer.parameterValues,
                    optimizerState: trainer.optimizerState.array, bestParameters: bestParameters)
     }
 
-    /// Runs until the last epoch, early stopping, or `maxSteps`.
+    /// Runs until the last epoch, early stopping, `maxSteps`, or a `stopRequest`.
     @discardableResult
     public func run(_ events: Events = Events()) throws -> Outcome {
         let epochs = configuration.epochs
+        // The schedule step of the last checkpoint this call wrote: a stop right after one
+        // (at an epoch's end, say) does not write the same state again.
+        var checkpointed: Int?
+        func checkpoint() throws {
+            try events.checkpoint(self)
+            checkpointed = state.scheduleStep
+        }
         while !state.isComplete(epochs: epochs) {
             let plan = scheduler.plan(epoch: state.epoch)
             while state.stepInEpoch < plan.steps {
+                if let reason = stopRequest?.reason {
+                    if checkpointed != state.scheduleStep { try checkpoint() }
+                    return .stopped(atStep: state.scheduleStep, reason: reason)
+                }
                 if let maxSteps, state.scheduleStep >= maxSteps {
-                    try events.checkpoint(self)
+                    try checkpoint()
                     return .paused(atStep: state.scheduleStep)
                 }
                 let end = nextStop(plan: plan)
@@ -160,11 +200,11 @@ public final class TrainingSession {
                                          samplesPerSecond: Double(state.epochSums.samples) / max(state.epochSums.seconds, 1e-9),
                                          elapsedSeconds: state.epochSums.seconds))
                 if let every = checkpointEvery, state.scheduleStep % every == 0, state.stepInEpoch < plan.steps {
-                    try events.checkpoint(self)
+                    try checkpoint()
                 }
             }
             try events.epochEnd(try finishEpoch(plan))
-            try events.checkpoint(self)
+            try checkpoint()
         }
         if configuration.patience != nil, let best = bestParameters {
             try trainer.setParameters(best)
@@ -181,6 +221,7 @@ public final class TrainingSession {
         if let every = checkpointEvery { left = min(left, every - state.scheduleStep % every) }
         if let maxSteps { left = min(left, max(1, maxSteps - state.scheduleStep)) }
         if progressUpdatesPerEpoch > 0 { left = min(left, max(1, plan.steps / progressUpdatesPerEpoch)) }
+        for end in jobEnds where end > state.scheduleStep { left = min(left, end - state.scheduleStep) }
         return start + left
     }
 
@@ -191,9 +232,11 @@ public final class TrainingSession {
                                             stepInEpoch: t, stepsInEpoch: plan.steps, batchSize: plan.batchSize)
         }
         let report = try trainer.trainSteps(plan, on: train, steps: start..<end, learningRates: rates,
-                                            onNonFinite: configuration.onNonFinite)
-        state.stepInEpoch = end
-        state.scheduleStep += end - start
+                                            onNonFinite: configuration.onNonFinite, stop: stopRequest)
+        // Short of `end` when a stop request ended the job early.
+        let done = report.steps + report.skipped
+        state.stepInEpoch = start + done
+        state.scheduleStep += done
         state.optimizerSteps = trainer.step
         state.noiseScale = trainer.noiseScale
         state.epochSums.add(report)

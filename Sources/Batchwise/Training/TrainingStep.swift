@@ -16,6 +16,8 @@ struct TrainingStep<Model: GradientModel, Reduction: GradientReduction, Update: 
     /// Optimizer steps the trainer had taken before this job.
     let firstOptimizerStep: Int
     let skipNonFinite: Bool
+    /// Ends the job after the step during which it was requested; nil: never.
+    let stop: StopRequest?
     let microsharding: Microsharding?
     let workers: Int
     /// This process's place among the processes of the run (0 of 1 in one process).
@@ -49,6 +51,11 @@ struct TrainingStep<Model: GradientModel, Reduction: GradientReduction, Update: 
                                               step: firstOptimizerStep + totals.report.steps)
             clock.lap(.compute)
             reduction.afterCompute(worker: w, parity: parity, clock: &clock)
+            // A stop request, read once per step by worker 0 alone, as late as possible but
+            // before the first barrier, so that every worker decides on the same answer after
+            // it (double-buffered like the pair's stats): a request made during this step
+            // ends the job after it, one made later after the next.
+            if w == 0, let stop { results.stopRequests[parity] = stop.isRequested }
             // 2. Every partial sum of the step is written.
             context.barrier.arriveAndWait()
             clock.lap(.barrier)
@@ -58,7 +65,7 @@ struct TrainingStep<Model: GradientModel, Reduction: GradientReduction, Update: 
                 // Needed after the closing barrier, when others may be writing the next step's stats.
                 for v in 0..<computed.sourceCount { sourceCounts[v] = stats[reduction.statsSlot(source: v, parity: parity)].count }
             }
-            guard let sums = reduction.combine(local, worker: w, sourceCount: computed.sourceCount,
+            guard let sums = reduction.combine(local.with(stopRequested: results.stopRequests[parity]), worker: w, sourceCount: computed.sourceCount,
                                                barrier: context.barrier, clock: &clock) else { break }
             // 4. Reduce and update — or take no update for a batch whose loss is not finite
             //    (every worker sees the same sums, so all take the same branch).
@@ -97,6 +104,8 @@ struct TrainingStep<Model: GradientModel, Reduction: GradientReduction, Update: 
                     noiseScale.add(gradientSquared: e.gradientSquared, trace: e.trace)
                 }
             }
+            // The step is whole on every worker; a stop ends the job here, the same step for all.
+            if sums.stopRequested { break }
         }
         results.phases[w] = clock.phases
         if w == 0 {
@@ -172,6 +181,8 @@ final class JobResults: @unchecked Sendable {
     let stepEnds: PerWorkerSlots<UInt64>
     /// The noise-scale estimate going in; worker 0's coming out.
     var noiseScale: GradientNoiseScale
+    /// Per step parity: whether worker 0 saw a stop request when the step began.
+    let stopRequests = PerWorkerSlots(count: 2, initial: false)
 
     init(workers: Int, steps: Int, noiseScale: GradientNoiseScale) {
         phases = PerWorkerSlots(count: workers, initial: StepPhases())
