@@ -111,7 +111,7 @@ struct RunData {
             train = try t.apply(to: train)
             held = try held.map { try t.apply(to: $0) }
             targets = t
-            notes.append("targets: standardised (mean \(t.means.map { String(format: "%.4g", $0) }.joined(separator: ",")), std \(t.deviations.map { String(format: "%.4g", $0) }.joined(separator: ","))); losses are in standard deviations, predictions in the targets' units")
+            notes.append("targets: standardised (mean \(t.means.map { String(format: "%.4g", $0) }.joined(separator: ",")), std \(t.deviations.map { String(format: "%.4g", $0) }.joined(separator: ","))); losses are on that scale, predictions in the targets' units")
         }
         return RunData(train: train, validation: held, validationName: name, scaling: fitted, targetScaling: targets,
                        notes: notes, warnings: warnings)

@@ -206,7 +206,7 @@ struct CSVTable {
             let counts = rows >= 3 && (0..<rows).allSatisfy { features[$0 * width] == Float($0) }
             let unnamed = columnNames.map { $0[0].isEmpty || $0[0].hasPrefix("Unnamed: 0") } ?? false
             if counts || unnamed {
-                report.warnings.append("\(report.describeColumn(0)) \(counts ? "counts 0, 1, 2, …" : "has no name"): it looks like the row index pandas' to_csv writes unless index=False, and it would be trained on as a feature; leave it out with \(parameter: "drop", value: "0")")
+                report.warnings.append("\(report.describeColumn(0)) \(counts ? "counts 0, 1, 2, …" : "is an unnamed column"): it looks like the row index pandas' to_csv writes unless index=False, and it would be trained on as a feature; leave it out with \(parameter: "drop", value: "0")")
             }
         }
         let dataset = Dataset(name: name, features: features, targets: targets, featureWidth: featureWidth,
