@@ -273,3 +273,55 @@ import Testing
         #expect(throws: ConfigurationError.self) { _ = try TargetScaling(fittedOn: self.labels([0, 1])) }
     }
 }
+
+/// What the checkpoint keeps of the data's dialect and classes, and that checkpoints written
+/// before it existed still load.
+@Suite struct CheckpointDataFieldsTests {
+    private func checkpoint(_ change: (inout TrainingConfiguration) -> Void = { _ in }) throws -> Checkpoint {
+        var c = try TrainingConfiguration(layers: [2, 4, 3], optimizer: .sgd(try SGD()),
+                                          learningRate: try LearningRateSchedule(base: 0.1, shape: .constant, warmupSteps: 0),
+                                          batchSizes: try BatchSizeSchedule(parsing: "8"), epochs: 1, seed: 1, threads: 1)
+        change(&c)
+        let model = try c.makeModel()
+        return Checkpoint(configuration: c, state: TrainingState(), parameters: Array(repeating: 0.5, count: model.parameterCount),
+                          optimizerState: Array(repeating: 0, count: model.parameterCount))
+    }
+
+    @Test func classNamesTargetScalingAndTheDialectRoundTrip() throws {
+        let regression = Dataset(name: "r", features: [0, 0], targets: [1, 3], featureWidth: 1, targetWidth: 1, classCount: nil)
+        let scaling = try TargetScaling(fittedOn: regression)
+        let original = try checkpoint {
+            $0.classNames = ["cat", "dog", "owl"]
+            $0.targetScaling = scaling
+            $0.data.delimiter = ";"
+            $0.data.header = false
+            $0.data.drop = ["id", "0"]
+            $0.data.classes = 3
+            $0.data.normalizeTargets = true
+        }
+        let decoded = try Checkpoint.decode(try original.encoded(), name: "memory")
+        #expect(decoded == original)
+        #expect(decoded.configuration.classNames == ["cat", "dog", "owl"])
+    }
+
+    @Test func aCheckpointWithoutTheNewFieldsLoads() throws {
+        // Unset optional fields are left out of the header, as in checkpoints written before them.
+        let bytes = try checkpoint().encoded()
+        let header = String(decoding: bytes, as: UTF8.self)
+        for key in ["classNames", "targetScaling", "delimiter", "normalizeTargets", "\"drop\""] { #expect(!header.contains(key), "\(key)") }
+        let decoded = try Checkpoint.decode(bytes, name: "old")
+        #expect(decoded.configuration.classNames == nil && decoded.configuration.targetScaling == nil)
+    }
+
+    @Test func aCorruptFormatNumberIsDamageNotANewerFormat() throws {
+        var bytes = try checkpoint().encoded()
+        bytes.replaceSubrange(8..<12, with: [0x5A, 0x3C, 0x11, 0x7E])
+        let e = try #require(throws: DataError.self) { _ = try Checkpoint.decode(bytes, name: "c.bwck") }
+        #expect(e.message.contains("damaged") && !e.message.contains("newer"), "\(e.message)")
+        bytes.replaceSubrange(8..<12, with: [0, 0, 0, 0])
+        #expect(throws: DataError.self) { _ = try Checkpoint.decode(bytes, name: "c.bwck") }
+        bytes.replaceSubrange(8..<12, with: [2, 0, 0, 0])
+        let newer = try #require(throws: DataError.self) { _ = try Checkpoint.decode(bytes, name: "c.bwck") }
+        #expect(newer.message.contains("newer Batchwise"))
+    }
+}
