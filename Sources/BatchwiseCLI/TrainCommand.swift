@@ -14,7 +14,10 @@ struct TrainCommand: ParsableCommand {
 
             Data: CSV (label in the last column, or --label), IDX (MNIST *-ubyte) or NPY features \
             with --labels, each optionally gzip-compressed. Without --test, a seeded \
-            --validation-split of --data is held out for validation.
+            --validation-split of --data is held out for validation. A CSV's delimiter and header \
+            are detected (--delimiter, --header), its labels may be class names, and --drop leaves \
+            out id or index columns; the csv: line says what was chosen. Class labels that look \
+            like a numeric target stop the run unless --classes or --loss says what is meant.
 
             Checkpoints: --checkpoint-dir DIR writes DIR/checkpoint.bwck at the end of every epoch \
             (and every --checkpoint-every steps); --resume DIR continues exactly where it stopped, \
