@@ -19,11 +19,20 @@ struct TrainedModel {
     /// Loads `path` (with `labels` for IDX or NPY) as the checkpoint's training data was loaded, and scales it the same way.
     func load(_ path: String, labels: String?, requireLabels: Bool) throws -> Dataset {
         let c = checkpoint.configuration
-        let csv = CSVLoader(label: c.data.labelColumn.map(CSVLoader.LabelColumn.init(parsing:)) ?? .last, classification: c.loss.isClassification)
+        var csv = try c.data.csvLoader(classification: c.loss.isClassification)
+        csv.classNames = c.classNames
         let raw = requireLabels
             ? try DataFile.load(path: path, labels: labels, csv: csv, classification: c.loss.isClassification)
             : try DataFile.loadFeatures(path: path, featureWidth: c.layers[0], csv: csv)
-        return try (c.scaling ?? FeatureScaling(kind: .none, fittedOn: raw)).apply(to: raw)
+        let scaled = try (c.scaling ?? FeatureScaling(kind: .none, fittedOn: raw)).apply(to: raw)
+        guard requireLabels, let targets = c.targetScaling else { return scaled }
+        return try targets.apply(to: scaled)
+    }
+
+    /// The name of each class the model outputs: the class names of its training labels, or
+    /// the class numbers.
+    var classNames: [String] {
+        checkpoint.configuration.classNames ?? (0..<trainer.model.outputWidth).map(String.init)
     }
 }
 
@@ -47,7 +56,7 @@ struct EvalCommand: ParsableCommand {
         let c = model.checkpoint.configuration
         print("model: \(c.modelDescription), trained \(model.checkpoint.state.history.count) epoch(s)")
         print("data: \(data.name), \(data.count) samples")
-        print("loss: \(String(format: "%.4f", evaluation.loss))")
+        print("loss: \(String(format: "%.4f", evaluation.loss))" + (c.targetScaling != nil ? " (on standardised targets, --normalize-targets)" : ""))
         guard let accuracy = evaluation.accuracy else { return }
         print("accuracy: \(String(format: "%.2f", accuracy * 100))% (\(Int((accuracy * Double(data.count)).rounded())) of \(data.count))")
         let k = model.trainer.model.outputWidth
@@ -58,12 +67,13 @@ struct EvalCommand: ParsableCommand {
             let predicted = z.indices.max { z[$0] < z[$1] }! - row * k
             matrix[Int(data.targets[row])][predicted] += 1
         }
-        let width = max(String(data.count).count, String(k - 1).count) + 1
+        let names = model.classNames
+        let width = max(String(data.count).count, names.map(\.count).max() ?? 1) + 1
         func cell(_ s: String) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
         print("confusion matrix (rows: true class, columns: predicted):")
-        print(cell("") + " " + (0..<k).map { cell(String($0)) }.joined())
+        print(cell("") + " " + names.map(cell).joined())
         for (label, counts) in matrix.enumerated() {
-            print(cell(String(label)) + " " + counts.map { cell(String($0)) }.joined())
+            print(cell(names[label]) + " " + counts.map { cell(String($0)) }.joined())
         }
     }
 }
@@ -87,16 +97,30 @@ struct PredictCommand: ParsableCommand {
         let data = try model.load(self.data, labels: nil, requireLabels: false)
         let k = model.trainer.model.outputWidth
         let classification = model.checkpoint.configuration.loss.isClassification
-        let values = classification ? try model.trainer.probabilities(on: data) : try model.trainer.outputs(on: data)
-        var text = classification ? "prediction," + (0..<k).map { "p\($0)" }.joined(separator: ",") + "\n"
+        var values = classification ? try model.trainer.probabilities(on: data) : try model.trainer.outputs(on: data)
+        if let targets = model.checkpoint.configuration.targetScaling { values = targets.restore(values) }
+        let names = model.checkpoint.configuration.classNames
+        let columns = names.map { $0.map { csvField("p_" + $0) } } ?? (0..<k).map { "p\($0)" }
+        var text = classification ? "prediction," + columns.joined(separator: ",") + "\n"
                                   : (0..<k).map { "y\($0)" }.joined(separator: ",") + "\n"
         for row in 0..<data.count {
             let r = values[(row * k)..<((row + 1) * k)]
-            if classification { text += String(r.indices.max { r[$0] < r[$1] }! - row * k) + "," }
+            if classification {
+                let predicted = r.indices.max { r[$0] < r[$1] }! - row * k
+                text += (names.map { csvField($0[predicted]) } ?? String(predicted)) + ","
+            }
             text += r.map { String($0) }.joined(separator: ",") + "\n"
         }
         // Written whole to a temporary file, flushed and renamed: never a half-written output.
         try AtomicFile.write(text.utf8, to: output)
         print("wrote \(data.count) prediction(s) to \(output)")
     }
+}
+
+/// `text` as one CSV cell: quoted (with quotes doubled) when it holds a comma, a quote, a line
+/// break or surrounding spaces (RFC 4180).
+func csvField(_ text: String) -> String {
+    guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) || text.first == " " || text.last == " "
+    else { return text }
+    return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
 }

@@ -9,6 +9,10 @@ enum FlagNames {
         "BatchSizeTarget.accuracy": "--target-accuracy",
         "BatchSizeTarget.loss": "--target-loss",
         "batchSize": "--batch-size",
+        "classCount": "--classes",
+        "delimiter": "--delimiter",
+        "drop": "--drop",
+        "header": "--header",
         "batchSizes": "--batch-sizes",
         "baseBatchSize": "--base-batch-size",
         "checkpointEvery": "--checkpoint-every",
@@ -23,6 +27,7 @@ enum FlagNames {
         "maxEpochs": "--max-epochs",
         "microsharding": "--reproducible",
         "momentum": "--momentum",
+        "normalizeTargets": "--normalize-targets",
         "oversubscribe": "--oversubscribe",
         "path": "--data or --test",
         "placement": "--placement",
@@ -30,12 +35,13 @@ enum FlagNames {
         "timedSteps": "--steps",
         "validationSplit": "--validation-split",
         "warmupSteps": "--warmup-steps",
+        "weightDecay": "--weight-decay",
         "widths": "--layers",
         "workers": "--threads",
     ]
 
     /// Parameters set by a flag that takes no value: a suggested `true` is the flag alone.
-    static let switches: Set<String> = ["oversubscribe", "microsharding"]
+    static let switches: Set<String> = ["oversubscribe", "microsharding", "normalizeTargets"]
 
     /// `text` with each parameter as its flag (and a suggested value after it).
     static func render(_ text: ErrorText) -> String {

@@ -85,6 +85,11 @@ extension TrainCommand {
             flag("--validation-split", validationSplit.map(Self.number), Self.number(c.data.validationSplit)),
             flag("--normalize", normalize?.lowercased(), c.data.normalize.rawValue),
             flag("--scale", scale.map(Self.number), Self.number(c.data.scale)),
+            flag("--delimiter", delimiter, c.data.delimiter),
+            flag("--header", try CSVFlags.header(header).map { $0 ? "yes" : "no" }, c.data.header.map { $0 ? "yes" : "no" }),
+            flag("--drop", drop.map { CSVFlags.columns($0).joined(separator: ",") }, c.data.drop?.joined(separator: ",")),
+            flag("--classes", classes.map(String.init), c.data.classes.map(String.init)),
+            switchFlag("--normalize-targets", normalizeTargets, c.data.normalizeTargets ?? false),
             switchFlag("--reproducible", reproducible, c.microsharding != nil),
             flag("--grain", grain.map(String.init), c.microsharding.flatMap { m in
                 if case .size(let n) = m { String(n) } else { nil }

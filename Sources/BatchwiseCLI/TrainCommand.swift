@@ -14,7 +14,10 @@ struct TrainCommand: ParsableCommand {
 
             Data: CSV (label in the last column, or --label), IDX (MNIST *-ubyte) or NPY features \
             with --labels, each optionally gzip-compressed. Without --test, a seeded \
-            --validation-split of --data is held out for validation.
+            --validation-split of --data is held out for validation. A CSV's delimiter and header \
+            are detected (--delimiter, --header), its labels may be class names, and --drop leaves \
+            out id or index columns; the csv: line says what was chosen. Class labels that look \
+            like a numeric target stop the run unless --classes or --loss says what is meant.
 
             Checkpoints: --checkpoint-dir DIR writes DIR/checkpoint.bwck at the end of every epoch \
             (and every --checkpoint-every steps); --resume DIR continues exactly where it stopped, \
@@ -33,8 +36,18 @@ struct TrainCommand: ParsableCommand {
     var test: String?
     @Option(help: "Labels for IDX or NPY --test.")
     var testLabels: String?
-    @Option(help: "The label column of a CSV: a header name or a 0-based column number (default: the last).")
+    @Option(parsing: .unconditional, help: "The label column of a CSV: a header name or a 0-based column number (default: the last).")
     var label: String?
+    @Option(help: "The cell delimiter of a CSV: a character such as , ; | or tab (default: detect comma, semicolon or tab).")
+    var delimiter: String?
+    @Option(help: "Whether a CSV's first row is a header: yes, no or auto (default: auto, told from the rows below).")
+    var header: String?
+    @Option(parsing: .unconditional, help: "CSV columns to leave out, such as an id or a pandas index: names or 0-based numbers, comma-separated.")
+    var drop: String?
+    @Option(parsing: .unconditional, help: "The number of classes, when the labels do not show them all (labels 0…N-1).")
+    var classes: Int?
+    @Flag(help: "Standardise numeric targets for --loss mse or l1 (predictions come back in the targets' units).")
+    var normalizeTargets = false
     @Option(parsing: .unconditional, help: "Train on a seeded synthetic classification task of this many samples, shaped by --layers.")
     var synthetic: Int?
     @Option(parsing: .unconditional, help: "Share of --data held out for validation when no --test is given (0 for none; default 0.2).")
@@ -156,12 +169,14 @@ struct TrainCommand: ParsableCommand {
         let topology = try Topology()
         let plan = try placement.plan(on: topology)
         let data = try RunData.load(configuration.data, loss: configuration.loss, layers: configuration.layers,
-                                    seed: configuration.seed, scaling: configuration.scaling)
+                                    seed: configuration.seed, scaling: configuration.scaling,
+                                    targetScaling: configuration.targetScaling, classNames: configuration.classNames,
+                                    guessesAreErrors: checkpoint == nil && loss == nil)
         if configuration.layers.isEmpty {
             configuration.layers = [data.train.featureWidth, 128,
                                     configuration.loss.isClassification ? max(2, data.train.classCount ?? 2) : data.train.targetWidth]
         }
-        configuration.scaling = data.scaling
+        data.store(in: &configuration)
         configuration.threads = checkpoint?.configuration.threads ?? plan.workerCount
         let session = try TrainingSession(configuration: configuration, topology: topology, plan: plan,
                                           train: data.train, validation: data.validation, resume: checkpoint,
@@ -241,7 +256,10 @@ struct TrainCommand: ParsableCommand {
         }
         if test != nil && validationSplit != nil { throw ConfigurationError("give either --test or --validation-split, not both") }
         let source = DataSource(path: data, labels: labels, test: test, testLabels: testLabels, labelColumn: label,
-                                synthetic: synthetic, validationSplit: split, normalize: normalize, scale: scale ?? 1)
+                                synthetic: synthetic, validationSplit: split, normalize: normalize, scale: scale ?? 1,
+                                delimiter: delimiter, header: try CSVFlags.header(header), drop: drop.map(CSVFlags.columns),
+                                classes: classes, normalizeTargets: normalizeTargets ? true : nil)
+        try CSVFlags.check(source, loss: loss)
         if grain != nil && !reproducible { throw ConfigurationError("--grain sets the microshard size of --reproducible; add --reproducible") }
         if let grain, grain < 1 { throw ConfigurationError("--grain must be at least 1 sample (got \(grain))") }
         if let patience, source.test == nil, split == 0 {

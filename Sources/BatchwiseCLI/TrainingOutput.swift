@@ -26,6 +26,7 @@ final class TrainingOutput {
         let c = session.configuration
         let validation = data.validation.map { ", \($0.count) \(data.validationName)" } ?? ""
         print("data: \(data.train.name), \(data.train.count) training\(validation) samples, \(data.train.featureWidth) features")
+        data.printNotes()
         print("model: \(c.modelDescription), \(session.trainer.model.layout.trainableCount) parameters; \(c.optimizer)")
         var schedule = "batch \(c.batchSizes), lr \(c.learningRate.base)"
         if c.learningRate.shape != .constant { schedule += " \(c.learningRate.shape)" }

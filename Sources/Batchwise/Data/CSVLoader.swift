@@ -1,11 +1,15 @@
 import Foundation
 
-/// Reads a numeric CSV file into a `Dataset`: one sample per row, one column holding the label.
+/// Reads a CSV file into a `Dataset`: one sample per row, one column holding the label.
 ///
-/// Cells are numbers separated by commas (spaces around them and CRLF line ends are fine).
-/// A header row is detected when the first row has a cell that is not a number, or forced
-/// with `header`. Every problem is reported with the file, line and column, and nothing is
-/// returned half-read.
+/// The file is RFC 4180 text (see `CSVRecordReader`): quoted cells, `""` escapes, delimiters
+/// and line breaks inside quotes, LF or CRLF line ends, a UTF-8 byte-order mark. The delimiter
+/// is given or detected (comma, semicolon or tab). A header row is given or detected: a first
+/// row with a cell that is not a number is a header, and so is a row of numbers that is a header
+/// written by pandas (its column numbers 0, 1, 2, … — taken as a header only when they do not
+/// fit the data below them). Class labels are class numbers 0, 1, 2, … or names (sorted, and
+/// numbered in that order). Every problem is reported with the file, line and column, and
+/// nothing is returned half-read.
 public struct CSVLoader: Sendable {
     /// Which column holds the label (target).
     public enum LabelColumn: Sendable, Equatable {
@@ -24,18 +28,61 @@ public struct CSVLoader: Sendable {
         }
     }
 
+    /// A column to leave out: by 0-based index or by header name.
+    public enum Column: Sendable, Equatable, Hashable {
+        case index(Int)
+        case name(String)
+
+        /// A 0-based column number, or else a header name.
+        public init(parsing text: String) {
+            if let i = Int(text) { self = .index(i) } else { self = .name(text) }
+        }
+
+        /// Parses a comma-separated list of columns (`id,0,Unnamed: 0`).
+        public static func list(parsing text: String) -> [Column] {
+            text.split(separator: ",").map { Column(parsing: $0.trimmingCharacters(in: .whitespaces)) }
+        }
+    }
+
     /// Which column holds the label; `.none` for data without labels.
     public var label: LabelColumn
     /// nil: detect; true/false: the first row is / is not a header.
     public var header: Bool?
-    /// True when labels are class indices (cross-entropy): they must be integers ≥ 0.
+    /// True when labels are class indices (cross-entropy): class numbers or class names.
     public var classification: Bool
+    /// The byte between cells; nil to detect comma, semicolon or tab.
+    public var delimiter: UInt8?
+    /// Columns to leave out (ids, a pandas index).
+    public var drop: [Column]
+    /// The classes of a model that already exists (a test file, `eval`, a resumed run): label
+    /// names map to their place in this list, and a name not in it is an error. nil: the names
+    /// found, sorted.
+    public var classNames: [String]?
+    /// Reads the label column only to tell a header from a sample, and returns zero targets
+    /// (prediction data that still has its labels).
+    var ignoresLabels = false
 
     /// A loader with the given label column, header detection and label kind.
-    public init(label: LabelColumn = .last, header: Bool? = nil, classification: Bool = true) {
+    public init(label: LabelColumn = .last, header: Bool? = nil, classification: Bool = true,
+                delimiter: UInt8? = nil, drop: [Column] = [], classNames: [String]? = nil) {
         self.label = label
         self.header = header
         self.classification = classification
+        self.delimiter = delimiter
+        self.drop = drop
+        self.classNames = classNames
+    }
+
+    /// Parses `--delimiter`: one character (`,` `;` `|`), or `tab`, `\t`, `comma`, `semicolon`,
+    /// `pipe`, `space`. Characters that can be part of a number or a quoted cell are refused.
+    public static func delimiter(parsing text: String) throws(ConfigurationError) -> UInt8 {
+        let named: [String: String] = ["tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|", "space": " "]
+        let value = named[text.lowercased()] ?? text
+        guard value.utf8.count == 1, let byte = value.utf8.first, byte < 0x80,
+              !"0123456789.+-eE\"\r\n".utf8.contains(byte) else {
+            throw ConfigurationError("\(parameter: "delimiter") must be one character such as , ; | or tab, and not part of a number or a quote (got '\(text)')")
+        }
+        return byte
     }
 
     /// Reads the file at `path`, gzip-compressed or not.
@@ -45,87 +92,36 @@ public struct CSVLoader: Sendable {
 
     /// Parses CSV text already in memory; `name` is used in errors.
     public func parse(_ data: Data, name: String) throws(DataError) -> Dataset {
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw DataError(file: name, "the file is not UTF-8 text; a CSV of numbers is expected")
-        }
-        var lines: [(number: Int, cells: [Substring])] = []
-        var number = 0
-        // "\r\n" is one Character in Swift, so split on either form of line end.
-        for raw in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
-            number += 1
-            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
-            if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
-            lines.append((number, line.split(separator: ",", omittingEmptySubsequences: false).map(Self.trim)))
-        }
-        guard let first = lines.first else {
-            throw DataError(file: name, "the file is empty; a CSV with one sample per row is expected")
-        }
-        // A header has a cell that is text; an empty cell is a data error, not a header.
-        let hasHeader = header ?? first.cells.contains { !$0.isEmpty && Float($0) == nil }
-        let columnCount = first.cells.count
-        guard columnCount >= (label == .none ? 1 : 2) else {
-            throw DataError(file: name, line: first.number, "a row has \(columnCount) column; at least one feature and one label column are needed")
-        }
-        let labelIndex: Int
-        switch label {
-        case .none: labelIndex = -1
-        case .last: labelIndex = columnCount - 1
-        case .index(let i):
-            guard i >= 0 && i < columnCount else {
-                throw DataError(file: name, "label column \(i) does not exist: the file has columns 0…\(columnCount - 1)")
-            }
-            labelIndex = i
-        case .name(let wanted):
-            guard hasHeader else {
-                throw DataError(file: name, "label column '\(wanted)' is a name but the file has no header row; give a column number instead")
-            }
-            guard let i = first.cells.firstIndex(where: { $0 == wanted }) else {
-                throw DataError(file: name, line: first.number, "no column named '\(wanted)' in the header (columns: \(first.cells.joined(separator: ", ")))")
-            }
-            labelIndex = i
-        }
-        let rows = hasHeader ? lines.dropFirst() : lines[...]
-        guard !rows.isEmpty else {
-            throw DataError(file: name, "the file has a header but no data rows")
-        }
-        var features: [Float] = []
-        var targets: [Float] = []
-        features.reserveCapacity(rows.count * (columnCount - 1))
-        targets.reserveCapacity(rows.count)
-        for row in rows {
-            guard row.cells.count == columnCount else {
-                throw DataError(file: name, line: row.number, "the row has \(row.cells.count) cells but the first row has \(columnCount); every row needs the same number of columns")
-            }
-            for (c, cell) in row.cells.enumerated() {
-                guard let value = Float(cell) else {
-                    throw DataError(file: name, line: row.number, column: c + 1, cell.isEmpty ? "the cell is empty; a number is expected" : "'\(cell)' is not a number")
-                }
-                guard value.isFinite else {
-                    throw DataError(file: name, line: row.number, column: c + 1, "'\(cell)' is not a finite number; remove or impute NaN and infinite values first")
-                }
-                if c == labelIndex {
-                    if classification, value < 0 || value != value.rounded() || value > 1_000_000 {
-                        throw DataError(file: name, line: row.number, column: c + 1, "label '\(cell)' is not a class number (an integer 0, 1, 2, …); use \(parameter: "loss", value: "mse") or l1 for regression targets")
-                    }
-                    targets.append(value)
-                } else {
-                    features.append(value)
-                }
-            }
-        }
-        if labelIndex < 0 {
-            return Dataset(name: name, features: features, targets: Array(repeating: 0, count: rows.count),
-                           featureWidth: columnCount, targetWidth: 1, classCount: nil)
-        }
-        let classCount = classification ? Int(targets.max() ?? 0) + 1 : nil
-        return Dataset(name: name, features: features, targets: targets, featureWidth: columnCount - 1,
-                       targetWidth: 1, classCount: classCount)
+        try read(data, name: name).dataset
     }
 
-    private static func trim(_ s: Substring) -> Substring {
-        var t = s.drop { $0 == " " || $0 == "\t" }
-        while let last = t.last, last == " " || last == "\t" { t = t.dropLast() }
-        if t.count >= 2, t.first == "\"", t.last == "\"" { t = t.dropFirst().dropLast() }
-        return t
+    /// Parses CSV text already in memory, saying what it found and chose; `name` is used in errors.
+    public func read(_ data: Data, name: String) throws(DataError) -> (dataset: Dataset, report: CSVReport) {
+        let bytes = [UInt8](data)
+        let start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        if bytes.contains(where: { $0 >= 0x80 }), String(bytes: bytes, encoding: .utf8) == nil {
+            throw DataError(file: name, "the file is not UTF-8 text; a CSV of numbers is expected")
+        }
+        let delimiter = self.delimiter ?? CSVRecordReader.detectDelimiter(bytes, start: start)
+        var reader = CSVRecordReader(bytes: bytes, start: start, delimiter: delimiter, name: name)
+        var first = CSVRecord()
+        guard try reader.next(into: &first) else {
+            throw DataError(file: name, "the file is empty; a CSV with one sample per row is expected")
+        }
+        var table = try CSVTable(first: first, loader: self, delimiter: delimiter, name: name)
+        var record = CSVRecord()
+        while try reader.next(into: &record) { try table.add(record) }
+        return try table.finish(detected: self.delimiter == nil)
+    }
+
+    /// The number of columns of the file's first record and its cells, for `loadFeatures`.
+    func firstRecord(_ data: Data, name: String) throws(DataError) -> [String] {
+        let bytes = [UInt8](data)
+        let start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        var reader = CSVRecordReader(bytes: bytes, start: start,
+                                     delimiter: delimiter ?? CSVRecordReader.detectDelimiter(bytes, start: start), name: name)
+        var first = CSVRecord()
+        guard try reader.next(into: &first) else { return [] }
+        return (0..<first.count).map(first.text)
     }
 }

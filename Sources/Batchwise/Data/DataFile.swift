@@ -16,6 +16,12 @@ public enum DataFile {
     /// format (it replaces `csv.classification`). `maximumBytes` bounds each decompressed file.
     public static func load(path: String, labels labelsPath: String?, csv: CSVLoader = CSVLoader(),
                             classification: Bool, maximumBytes: Int = defaultMaximumBytes) throws(DataError) -> Dataset {
+        try loadReporting(path: path, labels: labelsPath, csv: csv, classification: classification, maximumBytes: maximumBytes).dataset
+    }
+
+    /// `load`, and for a CSV file what the loader found and chose (delimiter, header, columns).
+    public static func loadReporting(path: String, labels labelsPath: String?, csv: CSVLoader = CSVLoader(),
+                                     classification: Bool, maximumBytes: Int = defaultMaximumBytes) throws(DataError) -> (dataset: Dataset, csv: CSVReport?) {
         let bytes = try read(path: path, maximumBytes: maximumBytes)
         let format = try format(of: path, bytes: bytes)
         guard format != .csv else {
@@ -24,7 +30,8 @@ public enum DataFile {
             }
             var loader = csv
             loader.classification = classification
-            return try loader.parse(bytes, name: path)
+            let (dataset, report) = try loader.read(bytes, name: path)
+            return (dataset, report)
         }
         guard let labelsPath else {
             throw DataError(file: path, "an \(format) file holds only the features; give the labels file with \(parameter: "labels")")
@@ -36,7 +43,7 @@ public enum DataFile {
             throw DataError(file: labelsPath, "the labels file must be IDX or NPY (one label per sample), not CSV")
         }
         let labels = try array(labelBytes, format: labelFormat, name: labelsPath, maximumBytes: maximumBytes)
-        return try Dataset(features: features, labels: labels, classification: classification)
+        return (try Dataset(features: features, labels: labels, classification: classification), nil)
     }
 
     /// Loads only features, for prediction: a CSV whose columns are all features (or that
@@ -48,18 +55,19 @@ public enum DataFile {
         let format = try format(of: path, bytes: bytes)
         let data: Dataset
         if format == .csv {
+            // The label column, when the file has one (one column more than the model takes),
+            // is left out unread: its labels may be names or numbers.
             var loader = csv
-            loader.classification = false
-            loader.label = .none
-            let all = try loader.parse(bytes, name: path)
-            if all.featureWidth == featureWidth + 1 {
-                loader.label = csv.label
-                let labelled = try loader.parse(bytes, name: path)
-                data = Dataset(name: path, features: labelled.features, targets: Array(repeating: 0, count: labelled.count),
-                               featureWidth: labelled.featureWidth, targetWidth: 1, classCount: nil)
+            loader.classNames = nil
+            let columns = try csv.firstRecord(bytes, name: path)
+            if columns.count - Set(csv.drop).count == featureWidth + 1, csv.label != .none {
+                loader.classification = true
+                loader.ignoresLabels = true
             } else {
-                data = all
+                loader.classification = false
+                loader.label = .none
             }
+            data = try loader.parse(bytes, name: path)
         } else {
             let features = try array(bytes, format: format, name: path, maximumBytes: maximumBytes)
             let count = features.shape[0]

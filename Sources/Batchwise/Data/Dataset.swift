@@ -13,13 +13,17 @@ public struct Dataset: Sendable {
     public let targetWidth: Int
     /// The number of classes for a classification dataset (labels are 0..<classCount).
     public let classCount: Int?
+    /// The name of each class, in class-number order, when the labels were names (a CSV label
+    /// column of text); nil when classes are known only by number.
+    public let classNames: [String]?
 
     /// The number of samples.
     public var count: Int { featureWidth == 0 ? 0 : features.count / featureWidth }
 
-    /// Wraps the given matrices; traps if they disagree on the sample count, or if a
-    /// class label is not an integer in `0..<classCount`.
-    public init(name: String, features: [Float], targets: [Float], featureWidth: Int, targetWidth: Int, classCount: Int?) {
+    /// Wraps the given matrices; traps if they disagree on the sample count, if a class label
+    /// is not an integer in `0..<classCount`, or if `classNames` does not name every class.
+    public init(name: String, features: [Float], targets: [Float], featureWidth: Int, targetWidth: Int, classCount: Int?,
+                classNames: [String]? = nil) {
         precondition(featureWidth >= 1 && targetWidth >= 1)
         precondition(features.count % featureWidth == 0 && targets.count == features.count / featureWidth * targetWidth,
                      "features and targets disagree on the sample count")
@@ -27,7 +31,9 @@ public struct Dataset: Sendable {
             precondition(targetWidth == 1 && targets.allSatisfy { $0 >= 0 && $0 < Float(classCount) && $0 == $0.rounded() },
                          "class labels must be integers in 0..<classCount")
         }
+        precondition(classNames == nil || classNames?.count == classCount, "one name per class")
         self.name = name
+        self.classNames = classNames
         self.features = features
         self.targets = targets
         self.featureWidth = featureWidth
@@ -46,7 +52,7 @@ public struct Dataset: Sendable {
             t.append(contentsOf: targets[i * targetWidth ..< (i + 1) * targetWidth])
         }
         return Dataset(name: name ?? self.name, features: f, targets: t, featureWidth: featureWidth,
-                       targetWidth: targetWidth, classCount: classCount)
+                       targetWidth: targetWidth, classCount: classCount, classNames: classNames)
     }
 
     /// A seeded random split: `testFraction` of the samples (rounded) go to the test set.
@@ -68,6 +74,29 @@ public struct Dataset: Sendable {
     /// Divides every feature by `divisor` (for pixel data such as the digits' 0…16).
     public func scaled(by divisor: Float) -> Dataset {
         Dataset(name: name, features: features.map { $0 / divisor }, targets: targets, featureWidth: featureWidth,
-                targetWidth: targetWidth, classCount: classCount)
+                targetWidth: targetWidth, classCount: classCount, classNames: classNames)
+    }
+
+    /// The same samples with `classes` classes (`--classes`): more than the labels show when
+    /// other data has classes this data lacks. Class names, if any, must number `classes`.
+    public func declaringClasses(_ classes: Int) throws(ConfigurationError) -> Dataset {
+        guard let classCount else {
+            throw ConfigurationError("\(parameter: "classCount") is for class labels; \(name) has numeric targets")
+        }
+        guard classes >= 2 else { throw ConfigurationError("\(parameter: "classCount") must be at least 2 (got \(classes))") }
+        if let classNames, classNames.count != classes {
+            throw ConfigurationError("\(name) names \(classNames.count) classes (\(classNames.prefix(10).joined(separator: ", "))) but \(parameter: "classCount") is \(classes); with class names the classes are the names found, so leave \(parameter: "classCount") out")
+        }
+        guard classCount <= classes else {
+            throw ConfigurationError("\(name) has class \(classCount - 1), which is not below \(parameter: "classCount", value: String(classes)); classes are numbered 0…\(classes - 1)")
+        }
+        return Dataset(name: name, features: features, targets: targets, featureWidth: featureWidth,
+                       targetWidth: targetWidth, classCount: classes, classNames: classNames)
+    }
+
+    /// The same features with other targets, `targetWidth` per sample (for target scaling).
+    public func replacingTargets(_ targets: [Float]) -> Dataset {
+        Dataset(name: name, features: features, targets: targets, featureWidth: featureWidth,
+                targetWidth: targetWidth, classCount: classCount, classNames: classNames)
     }
 }

@@ -150,6 +150,11 @@ public struct Checkpoint: Sendable, Equatable {
             throw DataError(file: name, "not a Batchwise checkpoint (wrong magic number or too short)")
         }
         let version = read(UInt32.self, bytes, at: magic.count)
+        // A format number no Batchwise has written (0, or far beyond this one) is damage, not
+        // a newer file: say so rather than ask for an upgrade that cannot help.
+        guard version >= 1, version <= formatVersion + 64 else {
+            throw DataError(file: name, "checkpoint is damaged: its format number \(version) is not one any Batchwise writes (this one writes format \(formatVersion)); use an earlier copy or start again")
+        }
         guard version <= formatVersion else {
             throw DataError(file: name, "checkpoint format \(version) was written by a newer Batchwise; this one reads format \(formatVersion) — upgrade Batchwise to load it")
         }

@@ -43,7 +43,9 @@ extension Trainer {
         report.seconds = Double(StepPhases.now() - started) / 1e9
         step += report.steps
         if let bad = job.divergedAt {
-            throw TrainingError.nonFinite(step: step + 1, epoch: plan.epoch, learningRate: learningRates[bad - steps.lowerBound])
+            let decay = (optimizer as? SGD)?.weightDecay ?? (optimizer as? Adam).map { $0.decoupledWeightDecay ? $0.weightDecay : 0 } ?? 0
+            throw TrainingError.nonFinite(step: step + 1, epoch: plan.epoch, learningRate: learningRates[bad - steps.lowerBound],
+                                          weightDecay: decay)
         }
         return report
     }

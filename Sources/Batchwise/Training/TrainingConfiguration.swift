@@ -18,11 +18,22 @@ public struct DataSource: Sendable, Equatable, Codable {
     public var normalize: FeatureScaling.Kind
     /// The divisor every raw feature value is divided by first (`--scale`; 1 for none).
     public var scale: Float
+    /// The CSV delimiter as given (`--delimiter`), or nil to detect it.
+    public var delimiter: String?
+    /// Whether a CSV's first row is a header (`--header yes|no`), or nil to detect it.
+    public var header: Bool?
+    /// CSV columns left out (`--drop`), as given: names or 0-based indices.
+    public var drop: [String]?
+    /// The number of classes when given (`--classes`), rather than read from the labels.
+    public var classes: Int?
+    /// Whether regression targets are standardised for training (`--normalize-targets`).
+    public var normalizeTargets: Bool?
 
     /// A data source; the defaults are the built-in digits with 20 % held out for validation.
     public init(path: String? = nil, labels: String? = nil, test: String? = nil, testLabels: String? = nil,
                 labelColumn: String? = nil, synthetic: Int? = nil, validationSplit: Double = 0.2,
-                normalize: FeatureScaling.Kind = .none, scale: Float = 1) {
+                normalize: FeatureScaling.Kind = .none, scale: Float = 1, delimiter: String? = nil, header: Bool? = nil,
+                drop: [String]? = nil, classes: Int? = nil, normalizeTargets: Bool? = nil) {
         self.path = path
         self.labels = labels
         self.test = test
@@ -32,6 +43,11 @@ public struct DataSource: Sendable, Equatable, Codable {
         self.validationSplit = validationSplit
         self.normalize = normalize
         self.scale = scale
+        self.delimiter = delimiter
+        self.header = header
+        self.drop = drop
+        self.classes = classes
+        self.normalizeTargets = normalizeTargets
     }
 }
 
@@ -64,6 +80,11 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     public var data: DataSource
     /// The feature scaling fitted on the training set (set once the data is loaded).
     public var scaling: FeatureScaling?
+    /// The regression targets' standardisation fitted on the training set (`--normalize-targets`).
+    public var targetScaling: TargetScaling?
+    /// The class names, in class-number order, when the labels were names; nil for class numbers.
+    /// (Checkpoints written before class names existed have none.)
+    public var classNames: [String]?
     /// Worker threads the run was started with (informational: resuming with another count
     /// continues correctly, and bit-identically only in reproducible mode).
     public var threads: Int

@@ -9,8 +9,14 @@ public struct TrainingError: Error, CustomStringConvertible, Sendable, Equatable
     /// The same as `message`.
     public var description: String { message }
 
-    static func nonFinite(step: Int, epoch: Int, learningRate: Float) -> TrainingError {
-        TrainingError("the loss became NaN or infinite at step \(step) (epoch \(epoch)); the learning rate \(learningRate) is probably too high — try a smaller \(parameter: "learningRate")")
+    static func nonFinite(step: Int, epoch: Int, learningRate: Float, weightDecay: Float = 0) -> TrainingError {
+        // SGD's L2 term and AdamW's decay scale the weights by 1 − rate · decay each step:
+        // at rate · decay ≥ 1 that flips or grows them, whatever the rate alone would do.
+        let shrink = learningRate * weightDecay
+        if weightDecay >= 1 || shrink >= 1 {
+            return TrainingError("the loss became NaN or infinite at step \(step) (epoch \(epoch)); the weight decay \(weightDecay) is too large: with the learning rate \(learningRate) each step scales the weights by 1 − \(shrink), which makes them grow instead of shrink — try a much smaller \(parameter: "weightDecay") (such as 1e-4)")
+        }
+        return TrainingError("the loss became NaN or infinite at step \(step) (epoch \(epoch)); the learning rate \(learningRate) is probably too high — try a smaller \(parameter: "learningRate")")
     }
 }
 
