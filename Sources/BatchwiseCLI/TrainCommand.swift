@@ -124,6 +124,8 @@ struct TrainCommand: ParsableCommand {
         default: throw ConfigurationError("--distributed must be mpi (got '\(distributed!)')")
         }
         let primary = (group?.rank ?? 0) == 0
+        // Rank 0 writes every file: its output paths are checked before anything is loaded.
+        if primary { try checkOutputPaths() }
         let checkpoint = try resume.map { dir throws -> Checkpoint in try Checkpoint.load(from: dir) }
         var configuration = try checkpoint.map(resumedConfiguration) ?? newConfiguration()
         let topology = try Topology()
