@@ -19,7 +19,8 @@ extension Trainer {
     /// `learningRates[t − steps.lowerBound]`.
     ///
     /// - Throws: `ConfigurationError` for a plan or schedule that does not fit this trainer and
-    ///   data; `TrainingError` for a non-finite loss under `NonFinitePolicy.stop`; the process
+    ///   data; `TrainingError` for a non-finite loss under `NonFinitePolicy.stop`, and, under
+    ///   either policy, when the weights after the job hold a NaN or an infinity; the process
     ///   group's error when a cross-process sum failed.
     public func trainSteps(_ plan: EpochPlan, on data: Dataset, steps: Range<Int>, learningRates: [Float],
                            onNonFinite: NonFinitePolicy = .stop) throws -> StepsReport {
@@ -43,7 +44,19 @@ extension Trainer {
         if let bad = job.divergedAt {
             throw TrainingError.nonFinite(step: step + 1, epoch: plan.epoch, learningRate: learningRates[bad - steps.lowerBound])
         }
+        // A finite loss can still give an update that overflows (a huge gradient times the
+        // learning rate): such weights are never handed on, to a checkpoint or to the caller.
+        if !parametersAreFinite {
+            let first = step - report.steps + 1
+            throw TrainingError.nonFiniteWeights(steps: first...max(step, first), epoch: plan.epoch,
+                                                 learningRate: learningRates.max() ?? 0)
+        }
         return report
+    }
+
+    /// Whether every parameter is a finite number (one pass over them, O(parameters)).
+    public var parametersAreFinite: Bool {
+        parameters.withUnsafeBufferPointer { values in values.allSatisfy(\.isFinite) }
     }
 
     /// The averaged gradient (1/B) Σ_i ∇ℓ_i of the samples at `indices`, computed by the same
