@@ -73,8 +73,8 @@ struct OutputPaths {
                 guard status.kind == .directory else {
                     throw ConfigurationError("\(shown) is a file, not a folder; give a folder for the checkpoints")
                 }
-                guard FileStatus.isWritable(folder, folder: true) else {
-                    throw ConfigurationError("\(shown): you may not create files in this folder; choose another one")
+                if let error = FileStatus.cannotCreateFiles(in: folder) {
+                    throw ConfigurationError("\(shown): cannot create files in this folder (\(error)); choose another one")
                 }
                 let file = folder + "/" + Checkpoint.fileName
                 if let inside = try lookUp(file, flag: output.flag, shown: output.path), inside.kind != .regular {
@@ -92,8 +92,8 @@ struct OutputPaths {
             guard status?.kind == .directory else {
                 throw ConfigurationError("\(shown) cannot be created: '\(existing)' is a file, not a folder")
             }
-            guard FileStatus.isWritable(existing, folder: true) else {
-                throw ConfigurationError("\(shown) cannot be created: you may not create folders in '\(existing)'; choose another path")
+            if let error = FileStatus.cannotCreateFiles(in: existing) {
+                throw ConfigurationError("\(shown) cannot be created: cannot create anything in '\(existing)' (\(error)); choose another path")
             }
             return folder + "/" + Checkpoint.fileName
         case .replacedFile, .appendedFile:
@@ -121,8 +121,8 @@ struct OutputPaths {
             guard status.kind == .directory else {
                 throw ConfigurationError("\(shown)\(through): '\(folder)' is a file, not a folder")
             }
-            guard FileStatus.isWritable(folder, folder: true) else {
-                throw ConfigurationError("\(shown)\(through): you may not create files in the folder '\(folder)'; choose another path")
+            if let error = FileStatus.cannotCreateFiles(in: folder) {
+                throw ConfigurationError("\(shown)\(through): cannot create files in the folder '\(folder)' (\(error)); choose another path")
             }
             return file
         }

@@ -52,10 +52,28 @@ public struct FileStatus: Sendable, Equatable {
         device == other.device && inode == other.inode
     }
 
-    /// Whether this process may write `path` (and, for a folder, create files in it): `access(2)`
-    /// with `W_OK` (and `X_OK` for a folder). Root passes except on a read-only file system.
-    public static func isWritable(_ path: String, folder: Bool = false) -> Bool {
-        access(path, folder ? W_OK | X_OK : W_OK) == 0
+    /// Whether this process may write the existing file `path` (`access(2)` with `W_OK`; root
+    /// passes except on a read-only file system). For a folder, see ``cannotCreateFiles(in:)``.
+    public static func isWritable(_ path: String) -> Bool {
+        access(path, W_OK) == 0
+    }
+
+    /// Why this process cannot create a file in `folder`, or nil when it can: found by creating
+    /// and removing an empty hidden file there (`.batchwise-probe-PID`), which is the only test
+    /// that tells the truth for root, ACLs, read-only mounts and special file systems alike.
+    ///
+    /// The corresponding C functions are `open` (with `O_CREAT | O_EXCL`) and `unlink`.
+    public static func cannotCreateFiles(in folder: String) -> Errno? {
+        let probe = FilePath(folder.isEmpty ? "." : folder).appending(".batchwise-probe-\(getpid())")
+        do {
+            let descriptor = try FileDescriptor.open(probe, .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
+                                                     permissions: [.ownerReadWrite])
+            _ = try? descriptor.close()
+            probe.removeIfPresent()
+            return nil
+        } catch {
+            return Errno(error)
+        }
     }
 
     /// The file a write to `path` lands in: `path` itself, or, when `path` is a symbolic link,
