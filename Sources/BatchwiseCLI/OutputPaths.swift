@@ -97,22 +97,22 @@ struct OutputPaths {
             }
             return folder + "/" + Checkpoint.fileName
         case .replacedFile, .appendedFile:
-            let file = FileStatus.destination(of: output.path)
-            let through = file == output.path ? "" : " (the link's target '\(file)')"
-            if let status = try lookUp(file, flag: output.flag, shown: output.path) {
-                switch status.kind {
-                case .directory:
-                    throw ConfigurationError("\(shown)\(through) is a folder; give a file name, such as '\((output.path as NSString).appendingPathComponent(Self.exampleName(output.flag)))'")
-                case .regular where output.kind == .replacedFile:
-                    // Replaced by a rename in its folder, so the folder must take new files.
-                    break
-                default:
-                    guard FileStatus.isWritable(file) else {
-                        throw ConfigurationError("\(shown)\(through): you may not write this file; choose another path")
+            // What the kernel finds there, through every link (/dev/stdout included).
+            if let status = try lookUp(output.path, flag: output.flag, shown: output.path) {
+                if status.kind == .directory {
+                    throw ConfigurationError("\(shown) is a folder; give a file name, such as '\((output.path as NSString).appendingPathComponent(Self.exampleName(output.flag)))'")
+                }
+                // A device or FIFO is written as it is; a metrics log is written in place.
+                if status.kind != .regular || output.kind == .appendedFile {
+                    guard FileStatus.isWritable(output.path) else {
+                        throw ConfigurationError("\(shown): you may not write this file; choose another path")
                     }
-                    return file
+                    return output.path
                 }
             }
+            // A regular file is replaced by a rename in the folder of the file a link names.
+            let file = FileStatus.destination(of: output.path)
+            let through = file == output.path ? "" : " (the link's target '\(file)')"
             let parent = (file as NSString).deletingLastPathComponent
             let folder = parent.isEmpty ? "." : parent
             guard let status = try lookUp(folder, flag: output.flag, shown: output.path) else {

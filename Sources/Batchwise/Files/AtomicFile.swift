@@ -55,7 +55,7 @@ public enum AtomicFile {
             temporary.removeIfPresent()
             return AtomicFileError(path: path, temporaryPath: temporary.string, step: step, errno: errno)
         }
-        if let status = try? FileStatus(path: target.string), status.kind != .regular && status.kind != .directory {
+        if let status = try? FileStatus(path: path), status.kind != .regular && status.kind != .directory {
             throw AtomicFileError(path: path, temporaryPath: temporary.string, step: .create, errno: .notSupported)
         }
         let descriptor: FileDescriptor
