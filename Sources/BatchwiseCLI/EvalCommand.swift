@@ -64,7 +64,7 @@ struct TrainedModel {
                                                  "placement": "--placement", "oversubscribe": "--oversubscribe"]
                     if let flag = own[bare] { return flag + (value.map { " " + $0 } ?? "") }
                     let flag = FlagNames.flags[parameter] ?? FlagNames.flags[bare] ?? bare
-                    return "batchwise train " + flag + (value.map { " " + $0 } ?? "")
+                    return flag + (value.map { " " + $0 } ?? "") + " (of batchwise train)"
                 }
             }
             switch error {

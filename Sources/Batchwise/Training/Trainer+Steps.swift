@@ -41,15 +41,16 @@ extension Trainer {
         var report = job.report
         report.seconds = Double(StepPhases.now() - started) / 1e9
         step += report.steps
-        if let bad = job.divergedAt {
-            throw TrainingError.nonFinite(step: step + 1, epoch: plan.epoch, learningRate: learningRates[bad - steps.lowerBound])
-        }
         // A finite loss can still give an update that overflows (a huge gradient times the
         // learning rate): such weights are never handed on, to a checkpoint or to the caller.
+        // Checked first: a loss that went NaN after such an update is its consequence.
         if !parametersAreFinite {
             let first = step - report.steps + 1
             throw TrainingError.nonFiniteWeights(steps: first...max(step, first), epoch: plan.epoch,
                                                  learningRate: learningRates.max() ?? 0)
+        }
+        if let bad = job.divergedAt {
+            throw TrainingError.nonFinite(step: step + 1, epoch: plan.epoch, learningRate: learningRates[bad - steps.lowerBound])
         }
         return report
     }
