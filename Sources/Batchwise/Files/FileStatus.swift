@@ -11,11 +11,11 @@ import Darwin
 ///
 /// The corresponding C functions are `stat` and `lstat` (swift-system does not wrap them).
 public struct FileStatus: Sendable, Equatable {
-    /// The type bits of `st_mode`.
-    public enum Kind: Sendable, Equatable {
-        case regular, directory, symbolicLink, fifo, characterDevice, blockDevice, socket, other
-    }
+    /// The type bits of `st_mode`: a regular file, a folder, a symbolic link (seen only with
+    /// `followingLinks: false`), a FIFO, a character or block device, a socket, or another kind.
+    public enum Kind: Sendable, Equatable { case regular, directory, symbolicLink, fifo, characterDevice, blockDevice, socket, other }
 
+    /// What kind of file is there.
     public let kind: Kind
     /// `st_dev`: the file system that holds the file.
     public let device: UInt64
