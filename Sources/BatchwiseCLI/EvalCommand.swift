@@ -1,14 +1,22 @@
 import ArgumentParser
 import Batchwise
+import BatchwiseReporting
 import Foundation
 
 /// A trained model from a checkpoint, ready to evaluate or predict on workers.
 struct TrainedModel {
     let checkpoint: Checkpoint
     let trainer: Trainer<MLP>
+    let directory: String
 
     init(directory: String, placement: PlacementOptions) throws {
+        self.directory = directory
         checkpoint = try Checkpoint.load(from: directory)
+        let weights = checkpoint.finalParameters
+        let bad = weights.count { !$0.isFinite }
+        if bad > 0 {
+            throw TrainingError.nonFiniteWeights(in: "the checkpoint in \(directory)", count: bad, total: weights.count)
+        }
         let c = checkpoint.configuration
         let topology = try Topology()
         trainer = try Trainer(model: try c.makeModel(), optimizer: c.optimizer.optimizer, topology: topology,
@@ -24,6 +32,7 @@ struct TrainedModel {
         let raw = requireLabels
             ? try DataFile.load(path: path, labels: labels, csv: csv, classification: c.loss.isClassification)
             : try DataFile.loadFeatures(path: path, featureWidth: c.layers[0], csv: csv)
+        try checkFits(raw)
         let scaled = try (c.scaling ?? FeatureScaling(kind: .none, fittedOn: raw)).apply(to: raw)
         guard requireLabels, let targets = c.targetScaling else { return scaled }
         return try targets.apply(to: scaled)
@@ -33,6 +42,47 @@ struct TrainedModel {
     /// the class numbers.
     var classNames: [String] {
         checkpoint.configuration.classNames ?? (0..<trainer.model.outputWidth).map(String.init)
+    }
+
+    /// The checks `Trainer.validate` makes, in words for data given to a trained model: the
+    /// model cannot change, so the advice is about the data (not the training flags).
+    private func checkFits(_ data: Dataset) throws {
+        let model = trainer.model, what = "the model in \(directory) (\(checkpoint.configuration.modelDescription))"
+        guard data.featureWidth == model.inputWidth else {
+            throw ConfigurationError("\(data.name) has \(data.featureWidth) features per sample but \(what) takes \(model.inputWidth); give data with the columns it was trained on")
+        }
+        guard data.targetWidth == model.targetWidth else {
+            throw ConfigurationError("\(data.name) has \(data.targetWidth) target value(s) per sample but \(what) predicts \(model.targetWidth); give data with the columns it was trained on")
+        }
+        if let outputs = model.classCount, let classes = data.classCount, classes > outputs {
+            throw ConfigurationError("\(data.name) has labels up to \(classes - 1) but \(what) knows only classes 0…\(outputs - 1); evaluate on data with the classes it was trained on")
+        }
+    }
+
+    /// Runs `body`, with the advice of a library error given in the words of `eval` and
+    /// `predict`: a flag they have (`--data`, `--threads`), and otherwise the `batchwise train`
+    /// flag the advice is about, since a trained model's settings are fixed in its checkpoint.
+    static func withAdvice<R>(_ body: () throws -> R) throws -> R {
+        do {
+            return try body()
+        } catch {
+            func render(_ text: ErrorText) -> String {
+                text.rendered { parameter, value in
+                    let bare = ErrorText.bareName(parameter)
+                    let own: [String: String] = ["path": "--data", "labels": "--labels", "workers": "--threads",
+                                                 "placement": "--placement", "oversubscribe": "--oversubscribe"]
+                    if let flag = own[bare] { return flag + (value.map { " " + $0 } ?? "") }
+                    let flag = FlagNames.flags[parameter] ?? FlagNames.flags[bare] ?? bare
+                    return flag + (value.map { " " + $0 } ?? "") + " (of batchwise train)"
+                }
+            }
+            switch error {
+            case let e as ConfigurationError: throw ConfigurationError(ErrorText(render(e.text)))
+            case let e as DataError: throw ConfigurationError(ErrorText(e.located(render(e.text))))
+            case let e as TrainingError: throw ConfigurationError(ErrorText(render(e.text)))
+            default: throw error
+            }
+        }
     }
 }
 
@@ -50,6 +100,10 @@ struct EvalCommand: ParsableCommand {
     @OptionGroup var placement: PlacementOptions
 
     func run() throws {
+        try TrainedModel.withAdvice(evaluate)
+    }
+
+    private func evaluate() throws {
         let model = try TrainedModel(directory: checkpoint, placement: placement)
         let data = try model.load(self.data, labels: labels, requireLabels: true)
         let evaluation = try model.trainer.evaluate(on: data)
@@ -88,11 +142,19 @@ struct PredictCommand: ParsableCommand {
     var checkpoint: String
     @Option(help: "Samples to predict (CSV, IDX or NPY, optionally .gz); a CSV label column, if present, is ignored.")
     var data: String
-    @Option(help: "The CSV file to write.")
+    @Option(help: "The CSV file to write; - for standard output.")
     var output: String
     @OptionGroup var placement: PlacementOptions
 
     func run() throws {
+        var paths = OutputPaths()
+        paths.inputs = [.init(flag: "--data", path: data), .init(flag: "--checkpoint", path: checkpoint + "/" + Checkpoint.fileName)]
+        paths.outputs = [.init(flag: "--output", path: output, kind: .replacedFile, allowsStandardOutput: true)]
+        try paths.check()
+        try TrainedModel.withAdvice(predict)
+    }
+
+    private func predict() throws {
         let model = try TrainedModel(directory: checkpoint, placement: placement)
         let data = try model.load(self.data, labels: nil, requireLabels: false)
         let k = model.trainer.model.outputWidth
@@ -111,9 +173,11 @@ struct PredictCommand: ParsableCommand {
             }
             text += r.map { String($0) }.joined(separator: ",") + "\n"
         }
-        // Written whole to a temporary file, flushed and renamed: never a half-written output.
-        try AtomicFile.write(text.utf8, to: output)
-        print("wrote \(data.count) prediction(s) to \(output)")
+        // Written whole to a temporary file, flushed and renamed: never a half-written output
+        // (a device or FIFO is written as it is; - is standard output).
+        try OutputFile.write(text, to: output)
+        let message = "wrote \(data.count) prediction(s) to \(output == "-" ? "standard output" : output)\n"
+        if output == "-" { FileHandle.standardError.write(Data(message.utf8)) } else { print(message, terminator: "") }
     }
 }
 

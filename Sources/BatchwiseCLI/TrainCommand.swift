@@ -151,6 +151,8 @@ struct TrainCommand: ParsableCommand {
         let primary = (group?.rank ?? 0) == 0
         let resumeDirectory = try resumeDirectory()
         let checkpoint = try resumeDirectory.map { dir throws -> Checkpoint in try Checkpoint.load(from: dir) }
+        // Rank 0 writes every file: its output paths are checked before any data is loaded.
+        if primary { try checkOutputPaths() }
         var configuration = try checkpoint.map { try resumedConfiguration($0, from: resumeDirectory!) } ?? newConfiguration()
         if let checkpoint, checkpoint.state.isComplete(epochs: configuration.epochs) {
             if primary { print(Self.completeMessage(checkpoint, directory: resumeDirectory!)) }

@@ -9,7 +9,11 @@ final class TrainingOutput {
     let data: RunData
     let progressBar: ProgressBar
     let timing: Bool
-    let metricsLog: MetricsLog?
+    /// Opened at the first epoch's end (so a run that fails before it leaves an existing file
+    /// as it was), or at once for `-`, which takes standard output over before anything is printed.
+    private var metricsLog: MetricsLog?
+    private let metricsPath: String?
+    private let appendMetrics: Bool
     let plotPath: String?
     private var barEpoch = 0
 
@@ -18,7 +22,9 @@ final class TrainingOutput {
         self.data = data
         self.timing = timing
         progressBar = ProgressBar(epochs: session.configuration.epochs, quiet: quiet)
-        metricsLog = try metrics.map { path throws in try MetricsLog(path: path, appending: appendMetrics) }
+        metricsPath = metrics
+        self.appendMetrics = appendMetrics
+        if metrics == "-" { metricsLog = try MetricsLog(path: "-") }
         plotPath = plot
     }
 
@@ -66,6 +72,7 @@ final class TrainingOutput {
         events.epochEnd = { [self] record in
             startEpochIfNeeded(record.epoch, steps: 0)
             progressBar.endEpoch(summary: line(record))
+            if metricsLog == nil, let metricsPath { metricsLog = try MetricsLog(path: metricsPath, appending: appendMetrics) }
             try metricsLog?.append(record)
             if let plotPath { try plot().write(to: plotPath) }
         }
@@ -131,6 +138,11 @@ final class TrainingOutput {
             progressBar.endEpoch(summary: line)
             if let plotPath, !state.history.isEmpty { try plot().write(to: plotPath) }
             return
+        }
+        // Skipped batches take no update: a run that skipped most of them learned from few.
+        if state.skippedTotal > 0 && 2 * state.skippedTotal > state.scheduleStep {
+            let kept = checkpointDirectory.map { "; the checkpoint in \($0) holds its last weights" } ?? ""
+            throw TrainingError("\(state.skippedTotal) of \(state.scheduleStep) batches had a NaN or infinite loss and were skipped (--on-nonfinite skip), so the weights learned from only \(state.scheduleStep - state.skippedTotal)\(kept); the learning rate is probably too high — try a smaller \(parameter: "learningRate") — or the data holds extreme values (scale them with \(parameter: "divisor"))")
         }
         switch outcome {
         case .paused(let step):

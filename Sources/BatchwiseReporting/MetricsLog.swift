@@ -21,7 +21,9 @@ public final class MetricsLog {
 
     /// Opens `path` for the run: created, or emptied if it exists; with `appending`, created or
     /// kept and written after (for a resumed run). A last line cut short by a crash is ended
-    /// with a newline first, so the new records start lines of their own.
+    /// with a newline first, so the new records start lines of their own. A symbolic link is
+    /// followed and a FIFO or device written as it is; `-` is standard output, and then
+    /// everything else the process prints goes to standard error.
     /// - Throws: ``OutputFileError`` naming `path` when it cannot be opened or written.
     public init(path: String, appending: Bool = false) throws(OutputFileError) {
         self.path = path

@@ -1,5 +1,10 @@
 import Batchwise
 import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The C calls whose names the feedback types shadow with methods of their own.
 enum SystemCall {
@@ -75,8 +80,18 @@ package final class OutputFile {
     let path: String
     private var descriptor: FileDescriptor?
 
+    /// The path that means standard output, as in most Unix tools.
+    package static let standardOutputPath = "-"
+
+    /// Opens `path` for writing. A symbolic link is followed (the file it names is written,
+    /// the link stays); a FIFO or device is written as it is (`open(2)` waits for a FIFO's
+    /// reader). `-` is standard output: see ``claimStandardOutput()``.
     package init(path: String, mode: Mode) throws(OutputFileError) {
         self.path = path
+        if path == Self.standardOutputPath {
+            descriptor = try Self.claimStandardOutput()
+            return
+        }
         do {
             descriptor = try FileDescriptor.open(FilePath(path), .writeOnly,
                                                  options: [.create, .closeOnExec, mode == .append ? .append : .truncate],
@@ -87,6 +102,21 @@ package final class OutputFile {
     }
 
     deinit { _ = try? descriptor?.close() }
+
+    /// Standard output for a machine-readable stream, with everything else this process
+    /// prints moved to standard error, so that `batchwise train --metrics - | jq` sees only
+    /// JSON: a duplicate of descriptor 1 is returned for the stream, and descriptor 1 becomes
+    /// a copy of descriptor 2. Wraps `dup(2)` and `dup2(2)`.
+    private static func claimStandardOutput() throws(OutputFileError) -> FileDescriptor {
+        fflush(nil)
+        do {
+            let stream = try FileDescriptor.standardOutput.duplicate()
+            _ = try FileDescriptor.standardError.duplicate(as: FileDescriptor.standardOutput)
+            return stream
+        } catch {
+            throw OutputFileError(path: standardOutputPath, operation: "open", errno: Errno(error))
+        }
+    }
 
     /// Writes all of `text` (in one `write(2)` unless the kernel takes less).
     func write(_ text: String) throws(OutputFileError) {
@@ -131,6 +161,16 @@ package final class OutputFile {
             try AtomicFile.write(text.utf8, to: path)
         } catch {
             throw OutputFileError(path: path, error)
+        }
+    }
+
+    /// Writes the whole of `text` to `path`: `-` is standard output (written at once, a
+    /// failure such as a closed pipe reported); anything else goes through ``replace(_:with:)``.
+    package static func write(_ text: String, to path: String) throws(OutputFileError) {
+        guard path == standardOutputPath else { return try replace(path, with: text) }
+        fflush(nil)
+        if let code = SystemCall.writeAll(STDOUT_FILENO, text) {
+            throw OutputFileError(path: path, operation: "write", errno: code)
         }
     }
 }

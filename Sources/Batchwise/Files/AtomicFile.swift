@@ -15,6 +15,12 @@ import Darwin
 /// failure removes the temporary file and throws an ``AtomicFileError`` with the step, the
 /// path and the `Errno`; the old target is untouched until the rename.
 ///
+/// Writing never destroys what the path points to: a symbolic link is followed (the file it
+/// names is replaced, the link stays a link), and a path that is a device, a FIFO or another
+/// file that is not a regular one (`/dev/null`, `/dev/stdout`, a named pipe) is written to
+/// directly with `write(2)` — there is nothing to replace atomically, and replacing it would
+/// turn a pipe into a plain file.
+///
 /// ```swift
 /// try AtomicFile.write(Array(text.utf8), to: "predictions.csv")
 /// ```
@@ -26,22 +32,31 @@ public enum AtomicFile {
     /// `rw-r--r--` less the umask for a new file.
     /// - Throws: ``AtomicFileError`` naming `path`, the failed step and its `Errno`.
     public static func write(_ bytes: some Sequence<UInt8>, to path: String) throws(AtomicFileError) {
+        if let status = try? FileStatus(path: path), status.kind != .regular && status.kind != .directory {
+            try writeDirectly(bytes, to: path)
+            return
+        }
         let temporary = try writeTemporary(bytes, for: path)
         try commit(temporary: temporary, to: path)
     }
 
-    /// First half of ``write(_:to:)``: the complete file under a temporary name beside `path`,
-    /// flushed to disk; returns that name. Until ``commit(temporary:to:)`` renames it, `path`
-    /// still holds the previous file.
+    /// First half of ``write(_:to:)``: the complete file under a temporary name beside `path`
+    /// (beside the file it links to, for a symbolic link), flushed to disk; returns that name.
+    /// Until ``commit(temporary:to:)`` renames it, `path` still holds the previous file. For
+    /// regular files only: a device or FIFO at `path` is refused (`ENOTSUP`), since renaming
+    /// over it would replace it; ``write(_:to:)`` writes such a file directly.
     /// - Throws: ``AtomicFileError`` (step `create`, `write` or `flush`); the temporary file
     ///   is removed first.
     public static func writeTemporary(_ bytes: some Sequence<UInt8>, for path: String) throws(AtomicFileError) -> String {
-        let target = FilePath(path)
+        let target = FilePath(FileStatus.destination(of: path))
         let temporary = target.removingLastComponent()
             .appending(".\(target.lastComponent?.string ?? "").tmp-\(getpid())-\(sequence.loadThenWrappingIncrement(ordering: .relaxed))")
         func failure(_ step: AtomicFileError.Step, _ errno: Errno) -> AtomicFileError {
             temporary.removeIfPresent()
             return AtomicFileError(path: path, temporaryPath: temporary.string, step: step, errno: errno)
+        }
+        if let status = try? FileStatus(path: path), status.kind != .regular && status.kind != .directory {
+            throw AtomicFileError(path: path, temporaryPath: temporary.string, step: .create, errno: .notSupported)
         }
         let descriptor: FileDescriptor
         do {
@@ -74,12 +89,13 @@ public enum AtomicFile {
     }
 
     /// Second half of ``write(_:to:)``: renames `temporary` (from ``writeTemporary(_:for:)``)
-    /// over `path` and flushes the folder that holds both.
+    /// over `path` (over the file it links to, for a symbolic link) and flushes the folder
+    /// that holds both.
     /// - Throws: ``AtomicFileError`` with step `replace` (the temporary file is removed and
     ///   `path` keeps its old contents) or `flushDirectory` (the new file is in place but the
     ///   rename may not survive a power cut).
     public static func commit(temporary: String, to path: String) throws(AtomicFileError) {
-        let target = FilePath(path)
+        let target = FilePath(FileStatus.destination(of: path))
         do throws(Errno) {
             try FilePath(temporary).rename(to: target)
         } catch {
@@ -99,6 +115,31 @@ public enum AtomicFile {
             if error != .invalidArgument {
                 throw AtomicFileError(path: path, temporaryPath: temporary, step: .flushDirectory, errno: error)
             }
+        }
+    }
+}
+
+extension AtomicFile {
+    /// Writes `bytes` into the existing file at `path` as it is, without creating, truncating
+    /// or replacing it: for devices and FIFOs (`open(2)` blocks until a FIFO has a reader).
+    private static func writeDirectly(_ bytes: some Sequence<UInt8>, to path: String) throws(AtomicFileError) {
+        let descriptor: FileDescriptor
+        do {
+            descriptor = try FileDescriptor.open(FilePath(path), .writeOnly, options: [.closeOnExec])
+        } catch {
+            throw AtomicFileError(path: path, temporaryPath: path, step: .create, errno: Errno(error))
+        }
+        do {
+            try descriptor.writeAll(bytes)
+        } catch {
+            _ = try? descriptor.close()
+            throw AtomicFileError(path: path, temporaryPath: path, step: .write, errno: Errno(error))
+        }
+        do {
+            try descriptor.close()
+        } catch {
+            let errno = Errno(error)
+            if errno != .interrupted { throw AtomicFileError(path: path, temporaryPath: path, step: .write, errno: errno) }
         }
     }
 }
@@ -133,7 +174,7 @@ public struct AtomicFileError: Error, CustomStringConvertible, Sendable, Equatab
     /// The file that was to be written, as given.
     public let path: String
     /// The temporary file beside it (already removed, unless the step is `flushDirectory`,
-    /// when it has become `path`).
+    /// when it has become `path`); `path` itself for a device or FIFO, written directly.
     public let temporaryPath: String
     /// The step that failed.
     public let step: Step

@@ -21,7 +21,8 @@ extension Trainer {
     /// plus skipped batches), and the steps after those did not run.
     ///
     /// - Throws: `ConfigurationError` for a plan or schedule that does not fit this trainer and
-    ///   data; `TrainingError` for a non-finite loss under `NonFinitePolicy.stop`; the process
+    ///   data; `TrainingError` for a non-finite loss under `NonFinitePolicy.stop`, and, under
+    ///   either policy, when the weights after the job hold a NaN or an infinity; the process
     ///   group's error when a cross-process sum failed.
     public func trainSteps(_ plan: EpochPlan, on data: Dataset, steps: Range<Int>, learningRates: [Float],
                            onNonFinite: NonFinitePolicy = .stop, stop: StopRequest? = nil) throws -> StepsReport {
@@ -42,12 +43,25 @@ extension Trainer {
         var report = job.report
         report.seconds = Double(StepPhases.now() - started) / 1e9
         step += report.steps
+        // A finite loss can still give an update that overflows (a huge gradient times the
+        // learning rate): such weights are never handed on, to a checkpoint or to the caller.
+        // Checked first: a loss that went NaN after such an update is its consequence.
+        if !parametersAreFinite {
+            let first = step - report.steps + 1
+            throw TrainingError.nonFiniteWeights(steps: first...max(step, first), epoch: plan.epoch,
+                                                 learningRate: learningRates.max() ?? 0)
+        }
         if let bad = job.divergedAt {
             let decay = (optimizer as? SGD)?.weightDecay ?? (optimizer as? Adam).map { $0.decoupledWeightDecay ? $0.weightDecay : 0 } ?? 0
             throw TrainingError.nonFinite(step: step + 1, epoch: plan.epoch, learningRate: learningRates[bad - steps.lowerBound],
                                           weightDecay: decay)
         }
         return report
+    }
+
+    /// Whether every parameter is a finite number (one pass over them, O(parameters)).
+    public var parametersAreFinite: Bool {
+        parameters.withUnsafeBufferPointer { values in values.allSatisfy(\.isFinite) }
     }
 
     /// The averaged gradient (1/B) Σ_i ∇ℓ_i of the samples at `indices`, computed by the same

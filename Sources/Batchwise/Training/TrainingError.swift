@@ -18,6 +18,17 @@ public struct TrainingError: Error, CustomStringConvertible, Sendable, Equatable
         }
         return TrainingError("the loss became NaN or infinite at step \(step) (epoch \(epoch)); the learning rate \(learningRate) is probably too high — try a smaller \(parameter: "learningRate")")
     }
+
+    static func nonFiniteWeights(steps: ClosedRange<Int>, epoch: Int, learningRate: Float) -> TrainingError {
+        let when = steps.count == 1 ? "at step \(steps.lowerBound)" : "in steps \(steps.lowerBound)…\(steps.upperBound)"
+        return TrainingError("the weights became NaN or infinite \(when) (epoch \(epoch)) although the loss was finite: an update overflowed; the learning rate \(learningRate) is probably too high — try a smaller \(parameter: "learningRate"), or scale the features (\(parameter: "divisor"))")
+    }
+
+    /// `count` of the `total` weights of `what` are NaN or infinite: nothing they compute can
+    /// be trusted.
+    public static func nonFiniteWeights(in what: String, count: Int, total: Int) -> TrainingError {
+        TrainingError("\(what) holds NaN or infinite weights (\(count) of \(total) values): the run that wrote it diverged; train again with a smaller \(parameter: "learningRate")")
+    }
 }
 
 /// What one epoch of training measured.
