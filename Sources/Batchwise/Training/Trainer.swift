@@ -171,23 +171,10 @@ public final class Trainer<Model: GradientModel>: @unchecked Sendable {
         return hash.finalizeHex()
     }
 
-    /// Checks that `dataset` fits the model, with a message that says what to change.
+    /// Checks that `dataset` fits the model, with a message that says what to change (see
+    /// `GradientModel.validate(_:)`).
     public func validate(_ dataset: Dataset) throws(ConfigurationError) {
-        guard dataset.featureWidth == model.inputWidth else {
-            throw ConfigurationError("\(dataset.name) has \(dataset.featureWidth) features per sample but the model's input layer is \(model.inputWidth) wide; make the first \(parameter: "widths") entry \(dataset.featureWidth)")
-        }
-        guard dataset.targetWidth == model.targetWidth else {
-            throw ConfigurationError("\(dataset.name) has \(dataset.targetWidth) target value(s) per sample but the model expects \(model.targetWidth); for mse or l1 make the last \(parameter: "widths") entry \(dataset.targetWidth)")
-        }
-        guard dataset.count >= 1 else { throw ConfigurationError("\(dataset.name) has no samples") }
-        if let outputs = model.classCount {
-            guard let classes = dataset.classCount else {
-                throw ConfigurationError("\(dataset.name) has no class labels; a classifier needs integer class labels")
-            }
-            guard classes <= outputs else {
-                throw ConfigurationError("\(dataset.name) has labels up to \(classes - 1) but the output layer has \(outputs) classes; make the last \(parameter: "widths") entry at least \(classes)")
-            }
-        }
+        try model.validate(dataset)
     }
 }
 
