@@ -10,12 +10,14 @@
 ///
 /// The layers inside a residual block follow its row, indented and numbered within it (`5.1`).
 public struct ModelSummary: Sendable, Equatable, CustomStringConvertible {
+    /// One layer of the table.
     public struct Row: Sendable, Equatable {
         /// `3`, or `5.2` for the second layer inside the block at position 5.
         public let position: String
         /// The layer's spec text (`conv2d(6,5,padding=2)`; `residual` for a block, whose layers
         /// have rows of their own), or its description when it has none.
         public let layer: String
+        /// The shape of one sample of the layer's output.
         public let outputShape: TensorShape
         /// Values in its parameter tensors (a block's: its layers' together).
         public let parameters: Int
@@ -23,7 +25,9 @@ public struct ModelSummary: Sendable, Equatable, CustomStringConvertible {
         public let depth: Int
     }
 
+    /// The shape of one input sample (the table's first line).
     public let inputShape: TensorShape
+    /// The layers in order, each residual block's layers right after it.
     public let rows: [Row]
     /// Trainable values of the model (padding between tensors excluded).
     public let totalParameters: Int
