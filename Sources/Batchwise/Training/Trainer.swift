@@ -137,18 +137,22 @@ public final class Trainer<Model: GradientModel>: @unchecked Sendable {
     /// Gives the worker threads back to Dispatch (they hold the pool, not the trainer).
     deinit { pool.shutdown() }
 
-    /// Refuses a set-up whose flat buffers (parameters, optimizer state, the partial sums) and
-    /// staging cannot fit in this machine's memory, before allocating any of it.
+    /// Refuses a set-up whose flat buffers (parameters, optimizer state, the partial sums),
+    /// staging and (for a `Sequential`) workspaces cannot fit in this machine's memory, before
+    /// allocating any of it.
     static func checkMemory(model: Model, optimizer: any Optimizer, topology: Topology, workers: Int, sources: Int,
                             replicaVectors: Int = 0, rows: Int) throws(ConfigurationError) {
+        // A layer stack's workspace (outputs, im2col columns) can outweigh its parameters.
+        let workspace = (model as? Sequential).map { Double($0.chain.scratchCount(samples: max(rows, 1))) } ?? 0
         let floats = Double(model.parameterCount) * Double(1 + optimizer.stateSlots + sources + replicaVectors)
-            + Double(workers) * Double(rows) * Double(model.inputWidth + model.targetWidth)
+            + Double(workers) * (Double(rows) * Double(model.inputWidth + model.targetWidth) + workspace)
         let bytes = floats * 4
         // hwloc's NUMA totals can miss hot-plugged memory (seen in VMs); take the larger figure.
         let available = Double(max(topology.totalMemoryBytes, ProcessInfo.processInfo.physicalMemory))
         if available > 0 && bytes > 0.8 * available {
             let gib = { (b: Double) in String(format: "%.1f", b / 1_073_741_824) }
-            throw ConfigurationError("this model needs about \(gib(bytes)) GiB for parameters, optimizer state and \(sources) partial gradient buffer(s), but the machine has \(gib(available)) GiB; use fewer or narrower \(parameter: "widths"), fewer \(parameter: "workers"), a smaller \(parameter: "maxBatchSize") (or a larger \(parameter: "grain"))")
+            let smaller: ErrorText = model is MLP ? "fewer or narrower \(parameter: "widths")" : "a smaller model"
+            throw ConfigurationError("this model needs about \(gib(bytes)) GiB for parameters, optimizer state\(workspace > 0 ? ", workspaces" : "") and \(sources) partial gradient buffer(s), but the machine has \(gib(available)) GiB; use \(smaller), fewer \(parameter: "workers"), a smaller \(parameter: "maxBatchSize") (or a larger \(parameter: "grain"))")
         }
     }
 

@@ -68,3 +68,16 @@ import Testing
         #expect(classes.text.pieces.contains(.parameter(name: "widths", value: nil)))
     }
 }
+
+extension SequentialPredictionTests {
+    /// A layer stack whose workspaces (im2col columns for every sample of a shard) cannot fit
+    /// in memory is refused before anything is allocated, not left to trap.
+    @Test func workspacesTooLargeForTheMachineAreRefused() throws {
+        let model = try Sequential(spec: "conv2d(64,11,padding=5) flatten dense(2)", input: [3, 512, 512])
+        let error = try #require(throws: ConfigurationError.self) {
+            _ = try LayersFixture.trainer(model, workers: 2, maxBatchSize: 4096)
+        }
+        #expect(error.message.contains("workspaces"))
+        #expect(error.message.contains("a smaller model"))
+    }
+}
