@@ -5,7 +5,8 @@ extension Dataset {
     /// image's pixels row by row); shape `(N,)` gives one feature per sample. Labels must
     /// number `N` too. For classification they are one integer ≥ 0 per sample (shape `(N,)` or
     /// `(N, 1)`) and `classCount` is the largest plus one; for regression, labels of shape
-    /// `(N, k, …)` give `k · …` targets per sample. Every value must be finite.
+    /// `(N, k, …)` give `k · …` targets per sample. Every value must be finite. The samples
+    /// keep their shape as `sampleShape` (see `NumericArray.sampleShape`).
     /// The dataset is named after the features' file.
     public init(features: NumericArray, labels: NumericArray, classification: Bool) throws(DataError) {
         let count = features.shape[0]
@@ -41,6 +42,6 @@ extension Dataset {
             throw DataError(file: labels.file, "the target of sample \(i / targetWidth) is not a finite number (\(labels.values[i])); remove or impute NaN and infinite values first")
         }
         self.init(name: features.file, features: features.values, targets: labels.values, featureWidth: featureWidth,
-                  targetWidth: targetWidth, classCount: classCount)
+                  targetWidth: targetWidth, classCount: classCount, sampleShape: TensorShape(features.sampleShape))
     }
 }

@@ -16,14 +16,20 @@ public struct Dataset: Sendable {
     /// The name of each class, in class-number order, when the labels were names (a CSV label
     /// column of text); nil when classes are known only by number.
     public let classNames: [String]?
+    /// The shape of one sample's features, outermost first, when the data has one beyond a
+    /// flat row: 1 × H × W for IDX images of N × H × W, each sample's shape in an NPY file,
+    /// 1 × 8 × 8 for the built-in digits; nil for flat data (CSV, synthetic). Its element
+    /// count is `featureWidth`. See `inputShape(given:)`.
+    public let sampleShape: TensorShape?
 
     /// The number of samples.
     public var count: Int { featureWidth == 0 ? 0 : features.count / featureWidth }
 
     /// Wraps the given matrices; traps if they disagree on the sample count, if a class label
-    /// is not an integer in `0..<classCount`, or if `classNames` does not name every class.
+    /// is not an integer in `0..<classCount`, if `classNames` does not name every class, or if
+    /// `sampleShape` does not hold `featureWidth` values.
     public init(name: String, features: [Float], targets: [Float], featureWidth: Int, targetWidth: Int, classCount: Int?,
-                classNames: [String]? = nil) {
+                classNames: [String]? = nil, sampleShape: TensorShape? = nil) {
         precondition(featureWidth >= 1 && targetWidth >= 1)
         precondition(features.count % featureWidth == 0 && targets.count == features.count / featureWidth * targetWidth,
                      "features and targets disagree on the sample count")
@@ -39,6 +45,16 @@ public struct Dataset: Sendable {
         self.featureWidth = featureWidth
         self.targetWidth = targetWidth
         self.classCount = classCount
+        precondition(sampleShape.map { $0.count == featureWidth && $0.dimensions.allSatisfy { $0 >= 1 } } ?? true,
+                     "the sample shape must hold featureWidth values")
+        self.sampleShape = sampleShape
+    }
+
+    /// The same samples with each one's shape given as `sampleShape` (nil: flat); traps unless
+    /// it holds `featureWidth` values.
+    public func withSampleShape(_ sampleShape: TensorShape?) -> Dataset {
+        Dataset(name: name, features: features, targets: targets, featureWidth: featureWidth, targetWidth: targetWidth,
+                classCount: classCount, classNames: classNames, sampleShape: sampleShape)
     }
 
     /// The samples at `indices`, in that order.
@@ -52,7 +68,7 @@ public struct Dataset: Sendable {
             t.append(contentsOf: targets[i * targetWidth ..< (i + 1) * targetWidth])
         }
         return Dataset(name: name ?? self.name, features: f, targets: t, featureWidth: featureWidth,
-                       targetWidth: targetWidth, classCount: classCount, classNames: classNames)
+                       targetWidth: targetWidth, classCount: classCount, classNames: classNames, sampleShape: sampleShape)
     }
 
     /// A seeded random split: `testFraction` of the samples (rounded) go to the test set.
@@ -74,7 +90,7 @@ public struct Dataset: Sendable {
     /// Divides every feature by `divisor` (for pixel data such as the digits' 0…16).
     public func scaled(by divisor: Float) -> Dataset {
         Dataset(name: name, features: features.map { $0 / divisor }, targets: targets, featureWidth: featureWidth,
-                targetWidth: targetWidth, classCount: classCount, classNames: classNames)
+                targetWidth: targetWidth, classCount: classCount, classNames: classNames, sampleShape: sampleShape)
     }
 
     /// The same samples with `classes` classes (`--classes`): more than the labels show when
@@ -91,12 +107,12 @@ public struct Dataset: Sendable {
             throw ConfigurationError("\(name) has class \(classCount - 1), which is not below \(parameter: "classCount", value: String(classes)); classes are numbered 0…\(classes - 1)")
         }
         return Dataset(name: name, features: features, targets: targets, featureWidth: featureWidth,
-                       targetWidth: targetWidth, classCount: classes, classNames: classNames)
+                       targetWidth: targetWidth, classCount: classes, classNames: classNames, sampleShape: sampleShape)
     }
 
     /// The same features with other targets, `targetWidth` per sample (for target scaling).
     public func replacingTargets(_ targets: [Float]) -> Dataset {
         Dataset(name: name, features: features, targets: targets, featureWidth: featureWidth,
-                targetWidth: targetWidth, classCount: classCount, classNames: classNames)
+                targetWidth: targetWidth, classCount: classCount, classNames: classNames, sampleShape: sampleShape)
     }
 }

@@ -78,6 +78,6 @@ public struct FeatureScaling: Sendable, Equatable, Codable {
             for j in 0..<d { features[i * d + j] = (features[i * d + j] / divisor - offsets[j]) * factors[j] }
         }
         return Dataset(name: data.name, features: features, targets: data.targets, featureWidth: d,
-                       targetWidth: data.targetWidth, classCount: data.classCount, classNames: data.classNames)
+                       targetWidth: data.targetWidth, classCount: data.classCount, classNames: data.classNames, sampleShape: data.sampleShape)
     }
 }

@@ -53,8 +53,11 @@ public struct IDXLoader: BinaryArrayLoader {
         let shape = (0..<dimensions).map {
             Int(UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: 4 + 4 * $0, as: UInt32.self)))
         }
-        return try NumericArray(file: name, shape: shape, elementType: type, bigEndian: true,
-                                data: UnsafeRawBufferPointer(rebasing: raw[headerSize...]))
+        var array = try NumericArray(file: name, shape: shape, elementType: type, bigEndian: true,
+                                     data: UnsafeRawBufferPointer(rebasing: raw[headerSize...]))
+        // N × H × W is MNIST's layout for images of one channel.
+        if shape.count == 3 { array.sampleShape = [1, shape[1], shape[2]] }
+        return array
     }
 
     private static func hex(_ byte: UInt8) -> String {

@@ -41,6 +41,10 @@ public struct NumericArray: Sendable, Equatable {
     public let elementType: ElementType
     /// The `shape.reduce(1, *)` values in row-major order.
     public let values: [Float]
+    /// The shape of one sample (`shape` without its first dimension; `[1]` for an array of
+    /// shape `(N,)`), except that an IDX array of images, N × H × W, has samples of 1 × H × W:
+    /// the one channel a convolution sees.
+    public internal(set) var sampleShape: [Int]
 
     /// Wraps already-converted values; traps if `shape` is empty or its product is not
     /// `values.count`.
@@ -50,6 +54,7 @@ public struct NumericArray: Sendable, Equatable {
         self.shape = shape
         self.elementType = elementType
         self.values = values
+        sampleShape = Self.sampleShape(of: shape)
     }
 
     /// Decodes `data`, which must hold exactly the elements of `shape`: fewer bytes mean the
@@ -73,7 +78,11 @@ public struct NumericArray: Sendable, Equatable {
         self.shape = shape
         self.elementType = elementType
         self.values = Self.decode(data, count: count, as: elementType, bigEndian: bigEndian)
+        sampleShape = Self.sampleShape(of: shape)
     }
+
+    /// `shape` less the sample count; `[1]` for one value per sample.
+    static func sampleShape(of shape: [Int]) -> [Int] { shape.count == 1 ? [1] : Array(shape.dropFirst()) }
 
     /// The product of the dimensions, refusing negative sizes and products that overflow `Int`.
     static func elementCount(_ shape: [Int], file: String) throws(DataError) -> Int {

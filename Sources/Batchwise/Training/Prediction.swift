@@ -1,6 +1,21 @@
 import Foundation
 
-extension Trainer where Model == MLP {
+/// A model whose outputs can be read for any samples: what its last layer computes (logits for
+/// cross-entropy), `outputWidth` floats per sample. `MLP` and `Sequential` are both.
+public protocol PredictionModel: GradientModel {
+    /// Outputs per sample.
+    var outputWidth: Int { get }
+
+    /// Runs the forward pass in evaluation mode (random layers off) and writes the outputs,
+    /// `samples.count × outputWidth` floats, into `into`.
+    func outputs(parameters: UnsafePointer<Float>, samples: ShardSamples, workspace: Workspace,
+                 into: UnsafeMutablePointer<Float>)
+}
+
+extension MLP: PredictionModel {}
+extension Sequential: PredictionModel {}
+
+extension Trainer where Model: PredictionModel {
     /// The network's outputs for every sample of `data`, row-major `count × outputWidth`
     /// (logits for cross-entropy), computed in parallel: worker w takes a contiguous w-th.
     public func outputs(on data: Dataset) throws -> [Float] {

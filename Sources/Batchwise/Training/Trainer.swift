@@ -141,18 +141,22 @@ public final class Trainer<Model: GradientModel>: @unchecked Sendable {
     /// Gives the worker threads back to Dispatch (they hold the pool, not the trainer).
     deinit { pool.shutdown() }
 
-    /// Refuses a set-up whose flat buffers (parameters, optimizer state, the partial sums) and
-    /// staging cannot fit in this machine's memory, before allocating any of it.
+    /// Refuses a set-up whose flat buffers (parameters, optimizer state, the partial sums),
+    /// staging and (for a `Sequential`) workspaces cannot fit in this machine's memory, before
+    /// allocating any of it.
     static func checkMemory(model: Model, optimizer: any Optimizer, topology: Topology, workers: Int, sources: Int,
                             replicaVectors: Int = 0, rows: Int) throws(ConfigurationError) {
+        // A layer stack's workspace (outputs, im2col columns) can outweigh its parameters.
+        let workspace = (model as? Sequential).map { Double($0.chain.scratchCount(samples: max(rows, 1))) } ?? 0
         let floats = Double(model.parameterCount) * Double(1 + optimizer.stateSlots + sources + replicaVectors)
-            + Double(workers) * Double(rows) * Double(model.inputWidth + model.targetWidth)
+            + Double(workers) * (Double(rows) * Double(model.inputWidth + model.targetWidth) + workspace)
         let bytes = floats * 4
         // hwloc's NUMA totals can miss hot-plugged memory (seen in VMs); take the larger figure.
         let available = Double(max(topology.totalMemoryBytes, ProcessInfo.processInfo.physicalMemory))
         if available > 0 && bytes > 0.8 * available {
             let gib = { (b: Double) in String(format: "%.1f", b / 1_073_741_824) }
-            throw ConfigurationError("this model needs about \(gib(bytes)) GiB for parameters, optimizer state and \(sources) partial gradient buffer(s), but the machine has \(gib(available)) GiB; use fewer or narrower \(parameter: "widths"), fewer \(parameter: "workers"), a smaller \(parameter: "maxBatchSize") (or a larger \(parameter: "grain"))")
+            let smaller: ErrorText = model is MLP ? "fewer or narrower \(parameter: "widths")" : "a smaller model"
+            throw ConfigurationError("this model needs about \(gib(bytes)) GiB for parameters, optimizer state\(workspace > 0 ? ", workspaces" : "") and \(sources) partial gradient buffer(s), but the machine has \(gib(available)) GiB; use \(smaller), fewer \(parameter: "workers"), a smaller \(parameter: "maxBatchSize") (or a larger \(parameter: "grain"))")
         }
     }
 
@@ -175,23 +179,10 @@ public final class Trainer<Model: GradientModel>: @unchecked Sendable {
         return hash.finalizeHex()
     }
 
-    /// Checks that `dataset` fits the model, with a message that says what to change.
+    /// Checks that `dataset` fits the model, with a message that says what to change (see
+    /// `GradientModel.validate(_:)`).
     public func validate(_ dataset: Dataset) throws(ConfigurationError) {
-        guard dataset.featureWidth == model.inputWidth else {
-            throw ConfigurationError("\(dataset.name) has \(dataset.featureWidth) features per sample but the model's input layer is \(model.inputWidth) wide; make the first \(parameter: "widths") entry \(dataset.featureWidth)")
-        }
-        guard dataset.targetWidth == model.targetWidth else {
-            throw ConfigurationError("\(dataset.name) has \(dataset.targetWidth) target value(s) per sample but the model expects \(model.targetWidth); for mse or l1 make the last \(parameter: "widths") entry \(dataset.targetWidth)")
-        }
-        guard dataset.count >= 1 else { throw ConfigurationError("\(dataset.name) has no samples") }
-        if let outputs = model.classCount {
-            guard let classes = dataset.classCount else {
-                throw ConfigurationError("\(dataset.name) has no class labels; a classifier needs integer class labels")
-            }
-            guard classes <= outputs else {
-                throw ConfigurationError("\(dataset.name) has labels up to \(classes - 1) but the output layer has \(outputs) classes; make the last \(parameter: "widths") entry at least \(classes)")
-            }
-        }
+        try model.validate(dataset)
     }
 }
 

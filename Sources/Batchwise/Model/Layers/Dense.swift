@@ -17,7 +17,7 @@ public struct Dense: Layer {
             throw ConfigurationError("\(parameter: "units") must be between 1 and 16777216 (got \(units))")
         }
         guard input.rank == 1 else {
-            throw ConfigurationError("a dense layer needs flat input of one dimension; put Flatten() before it")
+            throw ConfigurationError("a dense layer needs flat input of one dimension; put Flatten() (flatten in a spec) before it")
         }
         inputs = input[0]
         return [units]

@@ -22,6 +22,11 @@ public protocol Layer: Sendable, CustomStringConvertible {
     /// after `connect`. None by default.
     var parameterTensors: [ParameterTensor] { get }
 
+    /// The layer as a model spec writes it (`conv2d(6,5,padding=2)`; see `ModelSpec`), which
+    /// parses back to the same layer; nil by default, for a layer the spec grammar has no
+    /// name for (one written outside Batchwise).
+    var specText: String? { get }
+
     /// Floats of scratch the layer needs for a shard of `samples` samples (never fewer for
     /// more samples). None by default.
     func scratchCount(samples: Int) -> Int
@@ -39,6 +44,7 @@ public protocol Layer: Sendable, CustomStringConvertible {
 
 extension Layer {
     public var parameterTensors: [ParameterTensor] { [] }
+    public var specText: String? { nil }
     public func scratchCount(samples: Int) -> Int { 0 }
 }
 

@@ -24,8 +24,8 @@ struct LayerChain: Sendable {
     /// Connects `layers` to `input` in turn.
     ///
     /// - Throws: `ConfigurationError` naming the first layer that does not fit — its position
-    ///   (from 1), its description and its input shape — and why.
-    init(_ layers: [any Layer], input: TensorShape) throws(ConfigurationError) {
+    ///   (from 1), the layer as `spelling` writes it and its input shape — and why.
+    init(_ layers: [any Layer], input: TensorShape, spelling: LayerSpelling = .swift) throws(ConfigurationError) {
         var connected: [any Layer] = []
         var shapes = [input]
         var tensors: [ParameterTensor] = []
@@ -37,10 +37,10 @@ struct LayerChain: Sendable {
             do {
                 output = try layer.connect(input: shapes[i])
             } catch {
-                throw ConfigurationError("layer \(i + 1), \(original), cannot take input \(shapes[i]): \(error.text)")
+                throw ConfigurationError("layer \(i + 1), \(spelling.name(original)), cannot take input \(shapes[i]): \(error.text)")
             }
             guard output.rank >= 1 && output.dimensions.allSatisfy({ $0 >= 1 }) else {
-                throw ConfigurationError("layer \(i + 1), \(original), maps input \(shapes[i]) to the empty shape \(output)")
+                throw ConfigurationError("layer \(i + 1), \(spelling.name(original)), maps input \(shapes[i]) to the empty shape \(output)")
             }
             let own = layer.parameterTensors
             let (offsets, count) = ParameterTensor.layout(own)
@@ -145,6 +145,19 @@ struct LayerChain: Sendable {
                 outputEnd = output
                 scratchEnd = layerScratch
             }
+        }
+    }
+}
+
+/// How messages and summaries write a layer: as the Swift code that builds it
+/// (`Conv2D(6, kernel: 5)`), or, for a model parsed from a spec, as spec text (`conv2d(6,5)`).
+enum LayerSpelling: Sendable {
+    case swift, spec
+
+    func name(_ layer: any Layer) -> String {
+        switch self {
+        case .swift: layer.description
+        case .spec: layer.specText ?? layer.description
         }
     }
 }

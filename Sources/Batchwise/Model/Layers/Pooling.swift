@@ -151,7 +151,8 @@ extension PoolingGeometry {
         switch input.rank {
         case 3: (c, h, w) = (input[0], input[1], input[2])
         case 2: (c, h, w) = (1, input[0], input[1])
-        default: throw ConfigurationError("2-D pooling needs input channels × height × width")
+        default:
+            throw ConfigurationError("2-D pooling needs input channels × height × width; give flat data its shape with \(parameter: "input"), such as [1, 28, 28], or put a reshape before it")
         }
         guard size <= h && size <= w else {
             throw ConfigurationError("the window \(parameter: "size") \(size) is larger than the input's \(h)×\(w)")

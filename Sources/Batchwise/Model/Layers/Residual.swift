@@ -10,6 +10,8 @@ public struct Residual: Layer {
     public let body: [any Layer]
     /// The layers inside, connected (nil before `connect`).
     private(set) var chain: LayerChain?
+    /// How its messages name the layers inside (spec text when it was parsed from a spec).
+    var spelling = LayerSpelling.swift
 
     public init(@LayerBuilder _ body: () -> [any Layer]) { self.body = body() }
     public init(_ body: [any Layer]) { self.body = body }
@@ -18,7 +20,7 @@ public struct Residual: Layer {
 
     public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape {
         guard !body.isEmpty else { throw ConfigurationError("a residual block needs at least one layer inside") }
-        let chain = try LayerChain(body, input: input)
+        let chain = try LayerChain(body, input: input, spelling: spelling)
         guard chain.outputShape == input else {
             throw ConfigurationError("its layers map \(input) to \(chain.outputShape), but a residual block must give back the shape it takes")
         }

@@ -36,19 +36,26 @@ public final class Sequential: GradientModel {
     /// - Throws: `ConfigurationError` when a layer's arguments do not fit its input (naming
     ///   the layer's position, the layer and the shapes), when the last output is not flat, or
     ///   when cross-entropy gets fewer than 2 classes.
-    public init(input: TensorShape, loss: Loss = .crossEntropy, layers: [any Layer]) throws(ConfigurationError) {
+    public convenience init(input: TensorShape, loss: Loss = .crossEntropy, layers: [any Layer]) throws(ConfigurationError) {
+        try self.init(input: input, loss: loss, layers: layers, spelling: .swift)
+    }
+
+    /// The model of `layers`, its messages writing each layer as `spelling` says.
+    init(input: TensorShape, loss: Loss, layers: [any Layer], spelling: LayerSpelling) throws(ConfigurationError) {
         guard input.rank >= 1 && input.dimensions.allSatisfy({ $0 >= 1 }) && input.count <= 1 << 28 else {
             throw ConfigurationError("\(parameter: "input") must be a shape of positive sizes such as [1, 28, 28] (got \(input.dimensions))")
         }
         guard !layers.isEmpty else { throw ConfigurationError("a model needs at least one layer") }
-        let chain = try LayerChain(layers, input: input)
+        let chain = try LayerChain(layers, input: input, spelling: spelling)
         guard chain.outputShape.rank == 1 else {
-            throw ConfigurationError("the last layer, \(chain.layers.last!), outputs \(chain.outputShape) per sample; a model must end in a flat output, such as Flatten() then Dense(k)")
+            throw ConfigurationError("the last layer, \(spelling.name(chain.layers.last!)), outputs \(chain.outputShape) per sample; a model must end in a flat output, such as \(spelling == .spec ? "flatten then dense(k)" : "Flatten() then Dense(k)")")
         }
         if loss.isClassification, chain.outputShape.count < 2 {
-            throw ConfigurationError("cross-entropy needs an output of at least 2 classes (the last layer, \(chain.layers.last!), outputs \(chain.outputShape))")
+            throw ConfigurationError("cross-entropy needs an output of at least 2 classes (the last layer, \(spelling.name(chain.layers.last!)), outputs \(chain.outputShape))")
         }
-        guard chain.parameterCount >= 1 else { throw ConfigurationError("the model has no parameters to train; add a Dense or convolution layer") }
+        guard chain.parameterCount >= 1 else {
+            throw ConfigurationError("the model has no parameters to train; add a \(spelling == .spec ? "dense" : "Dense") or convolution layer")
+        }
         self.inputShape = input
         self.loss = loss
         self.chain = chain
