@@ -29,6 +29,8 @@ struct TrainedModel {
         let c = checkpoint.configuration
         var csv = try c.data.csvLoader(classification: c.loss.isClassification)
         csv.classNames = c.classNames
+        LoadingLine.file(path)
+        if let labels { LoadingLine.file(labels) }
         let raw = requireLabels
             ? try DataFile.load(path: path, labels: labels, csv: csv, classification: c.loss.isClassification)
             : try DataFile.loadFeatures(path: path, featureWidth: c.layers[0], csv: csv)
@@ -111,24 +113,30 @@ struct EvalCommand: ParsableCommand {
         print("model: \(c.modelDescription), trained \(model.checkpoint.state.history.count) epoch(s)")
         print("data: \(data.name), \(data.count) samples")
         print("loss: \(String(format: "%.4f", evaluation.loss))" + (c.targetScaling != nil ? " (on standardised targets, --normalize-targets)" : ""))
-        guard let accuracy = evaluation.accuracy else { return }
-        print("accuracy: \(String(format: "%.2f", accuracy * 100))% (\(Int((accuracy * Double(data.count)).rounded())) of \(data.count))")
         let k = model.trainer.model.outputWidth
         let p = try model.trainer.outputs(on: data)
-        var matrix = [[Int]](repeating: [Int](repeating: 0, count: k), count: k)
+        guard let accuracy = evaluation.accuracy else {
+            // Regression: the errors in the targets' units (standardised targets mapped back).
+            let restore = { (v: [Float]) in c.targetScaling.map { $0.restore(v) } ?? v }
+            let m = RegressionMetrics(predictions: restore(p), targets: restore(data.targets), width: k)
+            print("mae: \(String(format: "%.4g", m.meanAbsoluteError)), rmse: \(String(format: "%.4g", m.rootMeanSquaredError)), r²: "
+                  + (m.rSquared.map { String(format: "%.4f", $0) } ?? "undefined (the targets are all equal)"))
+            return
+        }
+        print("accuracy: \(String(format: "%.2f", accuracy * 100))% (\(Int((accuracy * Double(data.count)).rounded())) of \(data.count))")
+        var matrix = ConfusionMatrix(classCount: k)
         for row in 0..<data.count {
             let z = p[(row * k)..<((row + 1) * k)]
-            let predicted = z.indices.max { z[$0] < z[$1] }! - row * k
-            matrix[Int(data.targets[row])][predicted] += 1
+            matrix.add(actual: Int(data.targets[row]), predicted: z.indices.max { z[$0] < z[$1] }! - row * k)
         }
         let names = model.classNames
-        let width = max(String(data.count).count, names.map(\.count).max() ?? 1) + 1
-        func cell(_ s: String) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
-        print("confusion matrix (rows: true class, columns: predicted):")
-        print(cell("") + " " + names.map(cell).joined())
-        for (label, counts) in matrix.enumerated() {
-            print(cell(names[label]) + " " + counts.map { cell(String($0)) }.joined())
-        }
+        print("per class:")
+        for line in matrix.scoreTable(names: names) { print("  " + line) }
+        let columns = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init).flatMap { $0 >= 20 ? $0 : nil } ?? 80
+        let shown = matrix.rendered(names: names, width: columns)
+        print("confusion matrix (rows: true class, columns: predicted)"
+              + (shown.shownClasses < k ? "; the first \(shown.shownClasses) of \(k) classes, the others summed in … (COLUMNS=\(columns); set COLUMNS wider to see more):" : ":"))
+        for line in shown.lines { print(line) }
     }
 }
 
@@ -151,6 +159,7 @@ struct PredictCommand: ParsableCommand {
         paths.inputs = [.init(flag: "--data", path: data), .init(flag: "--checkpoint", path: checkpoint + "/" + Checkpoint.fileName)]
         paths.outputs = [.init(flag: "--output", path: output, kind: .replacedFile, allowsStandardOutput: true)]
         try paths.check()
+        LoadingLine.standardOutputTaken = output == "-"
         try TrainedModel.withAdvice(predict)
     }
 

@@ -50,8 +50,12 @@ struct RunData {
             guard let layers, layers.count >= 2, layers.allSatisfy({ $0 >= 1 }), layers.last! >= 2 else {
                 throw ConfigurationError("--synthetic needs --layers with the input width first and at least 2 classes last, such as 784,1024,1024,10")
             }
+            try LoadingLine.synthetic(samples: samples, features: layers[0],
+                                      bytes: Dataset.syntheticBytes(samples: samples, features: layers[0], classes: layers.last!))
             all = Dataset.synthetic(samples: samples, features: layers[0], classes: layers.last!, seed: seed)
         } else if let path = source.path {
+            LoadingLine.file(path)
+            if let labels = source.labels { LoadingLine.file(labels) }
             let loaded = try DataFile.loadReporting(path: path, labels: source.labels, csv: csv, classification: classification)
             all = loaded.dataset
             report(loaded.csv, path)
@@ -78,6 +82,8 @@ struct RunData {
         if let test = source.test {
             var testCSV = csv
             testCSV.classNames = all.classNames
+            LoadingLine.file(test)
+            if let labels = source.testLabels { LoadingLine.file(labels) }
             let loaded = try DataFile.loadReporting(path: test, labels: source.testLabels, csv: testCSV, classification: classification)
             var t = loaded.dataset
             report(loaded.csv, test)

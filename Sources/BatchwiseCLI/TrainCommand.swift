@@ -149,6 +149,8 @@ struct TrainCommand: ParsableCommand {
         default: throw ConfigurationError("--distributed must be mpi (got '\(distributed!)')")
         }
         let primary = (group?.rank ?? 0) == 0
+        LoadingLine.silent = !primary
+        LoadingLine.standardOutputTaken = metrics == "-"
         let resumeDirectory = try resumeDirectory()
         let checkpoint = try resumeDirectory.map { dir throws -> Checkpoint in try Checkpoint.load(from: dir) }
         // Rank 0 writes every file: its output paths are checked before any data is loaded.

@@ -16,6 +16,12 @@ final class TrainingOutput {
     private let appendMetrics: Bool
     let plotPath: String?
     private var barEpoch = 0
+    /// The clock of this process's part of the run: per-epoch wall time and the whole-run ETA.
+    private let clock = ContinuousClock()
+    private let started: ContinuousClock.Instant
+    private var lastEpochEnd: ContinuousClock.Instant
+    /// Steps done before this process began (a resumed run's).
+    private let stepsAtStart: Int
 
     init(session: TrainingSession, data: RunData, quiet: Bool, timing: Bool, metrics: String?, appendMetrics: Bool, plot: String?) throws {
         self.session = session
@@ -26,6 +32,9 @@ final class TrainingOutput {
         self.appendMetrics = appendMetrics
         if metrics == "-" { metricsLog = try MetricsLog(path: "-") }
         plotPath = plot
+        started = clock.now
+        lastEpochEnd = started
+        stepsAtStart = session.state.scheduleStep
     }
 
     func header(plan: PlacementPlan, processes: Int, resumedFrom: (dir: String, state: TrainingState, threads: Int)?) {
@@ -97,6 +106,8 @@ final class TrainingOutput {
         if session.configuration.learningRate.shape != .constant || session.configuration.learningRate.warmupSteps > 0 {
             s += "  lr \(String(format: "%.3g", r.learningRate))"
         }
+        if let a = r.trainAccuracy { s += "  train acc \(format(a * 100, 2))%" }
+        s += "  " + epochTimes(r)
         if let skipped = session.state.history.last.map({ _ in session.state.skippedTotal }), skipped > 0 {
             s += "  (\(skipped) non-finite batch(es) skipped so far)"
         }
@@ -110,6 +121,26 @@ final class TrainingOutput {
             s += "]"
         }
         return s
+    }
+
+    /// "time 1.23 s  ETA 0:45": the wall time of the epoch just ended (its part in this process,
+    /// validation included) and, before the last epoch, the time left for the whole run at this
+    /// process's mean seconds per step.
+    private func epochTimes(_ r: EpochRecord) -> String {
+        let now = clock.now
+        var s = "time \(format(seconds(now - lastEpochEnd), 2)) s"
+        lastEpochEnd = now
+        let epochs = session.configuration.epochs
+        let done = session.state.scheduleStep - stepsAtStart
+        if r.epoch < epochs, done > 0 {
+            let left = (r.epoch + 1...epochs).reduce(0) { $0 + session.scheduler.steps(epoch: $1) }
+            s += "  ETA " + ProgressLine.clock(seconds(now - started) / Double(done) * Double(left))
+        }
+        return s
+    }
+
+    private func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 
     private var shortName: String { data.validationName == "test" ? "test" : "val" }

@@ -81,7 +81,7 @@ public struct ProgressLine: Sendable, Equatable {
     }
 
     /// "0:03", "12:45", "1:02:03" (rounded up, so it reaches 0:00 only when done).
-    static func clock(_ seconds: Double) -> String {
+    package static func clock(_ seconds: Double) -> String {
         let total = Int(min(seconds, 360_000_000).rounded(.up))
         let (h, m, s) = (total / 3600, total / 60 % 60, total % 60)
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }

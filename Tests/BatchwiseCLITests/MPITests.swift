@@ -7,10 +7,19 @@ import Testing
 /// tests. Skipped, with the reason, only when this build has no MPI (`swift build` without
 /// `--traits MPI`) or `mpirun` is missing; the README's test command provides both.
 extension CLITests {
-    static let mpirun: URL? = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].map(URL.init(fileURLWithPath:))
+    /// The first `mpirun` on `$PATH`.
+    static let mpirun: URL? = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+        .map { URL(fileURLWithPath: String($0)).appendingPathComponent("mpirun") }
         .first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    static let mpiReady = MPIProcessGroup.isAvailable && mpirun != nil
-    static let mpiSkipReason: Comment = "needs a build with --traits MPI and mpirun (tools/test provides both)"
+    /// The MPI tests run in a build with the MPI trait; there a missing `mpirun` fails them
+    /// (see `aBuildWithMPIFindsMpirunOnThePath`) rather than skipping them.
+    static let mpiReady = MPIProcessGroup.isAvailable
+    static let mpiSkipReason: Comment = "needs a build with --traits MPI (tools/test builds one and provides mpirun)"
+
+    @Test(.enabled(if: mpiReady, mpiSkipReason))
+    func aBuildWithMPIFindsMpirunOnThePath() {
+        #expect(Self.mpirun != nil, "this build has the MPI trait but no mpirun is on $PATH (\(ProcessInfo.processInfo.environment["PATH"] ?? "")); install Open MPI (tools/setup --mpi)")
+    }
 
     func mpi(_ ranks: Int, _ arguments: [String], timeout: Double = 240,
              started: (Process) throws -> Void = { _ in }) throws -> Run {

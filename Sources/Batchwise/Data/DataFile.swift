@@ -81,10 +81,15 @@ public enum DataFile {
     }
 
     /// The bytes of the file at `path`, decompressed when they are gzip (into at most
-    /// `maximumBytes`).
-    public static func read(path: String, maximumBytes: Int = defaultMaximumBytes) throws(DataError) -> Data {
+    /// `maximumBytes`). A file whose loading would take more than `memory` has available
+    /// (see `memoryEstimate(path:)`) is refused before it is read.
+    public static func read(path: String, maximumBytes: Int = defaultMaximumBytes,
+                            memory: DatasetMemory = .current()) throws(DataError) -> Data {
         guard FileManager.default.fileExists(atPath: path) else {
             throw DataError(file: path, "no such file; check the path given to \(parameter: "path")")
+        }
+        if let estimate = memoryEstimate(path: path), let refusal = memory.refusal("loading it", needs: estimate) {
+            throw DataError(file: path, refusal)
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DataError(file: path, "the file cannot be read (is it a directory, or unreadable?)")
