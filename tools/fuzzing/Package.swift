@@ -12,7 +12,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     dependencies: [
         // `name:` keeps the product reference independent of the checkout folder's name.
-        .package(name: "Batchwise", path: ".."),
+        .package(name: "Batchwise", path: "../.."),
     ],
     targets: fuzzTargets.map { name in
         .executableTarget(

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Writes the fuzz seed corpora under Fuzz/corpus/TARGET/: small valid files of each
+"""Writes the fuzz seed corpora under tools/fuzzing/corpus/TARGET/: small valid files of each
 format (plain and gzip), made byte for byte here with the standard library so that the same
 files come out on every machine. The checkpoint seed is not made here (its header is the
 library's JSON); see README.md for how corpus/FuzzCheckpoint/ was made.
 
-Run from anywhere: python3 Fuzz/make-seeds.py
+Run from anywhere: python3 tools/fuzzing/make-seeds.py
 """
 import gzip
 import os
