@@ -3,10 +3,16 @@ import Batchwise
 import BatchwiseReporting
 import Foundation
 
-/// A trained model from a checkpoint, ready to evaluate or predict on workers.
+extension ModelTrainer {
+    /// The trained model (an MLP or a `Sequential`), as `Trainer.model` is for a known model type.
+    var model: any PredictionModel { trainedModel }
+}
+
+/// A trained model from a checkpoint — an MLP (format 1 or 2) or the `Sequential` of a model
+/// spec (format 2) — ready to evaluate or predict on workers.
 struct TrainedModel {
     let checkpoint: Checkpoint
-    let trainer: Trainer<MLP>
+    let trainer: any ModelTrainer
     let directory: String
 
     init(directory: String, placement: PlacementOptions) throws {
@@ -19,8 +25,9 @@ struct TrainedModel {
         }
         let c = checkpoint.configuration
         let topology = try Topology()
-        trainer = try Trainer(model: try c.makeModel(), optimizer: c.optimizer.optimizer, topology: topology,
-                              plan: try placement.plan(on: topology), maxBatchSize: 1024, seed: c.seed)
+        var evaluating = c
+        evaluating.microsharding = nil  // evaluation is per sample: no microshards, as before
+        trainer = try evaluating.makeTrainer(topology: topology, plan: try placement.plan(on: topology), maxBatchSize: 1024)
         try trainer.setParameters(checkpoint.finalParameters)
     }
 
@@ -33,7 +40,7 @@ struct TrainedModel {
         if let labels { LoadingLine.file(labels) }
         let raw = requireLabels
             ? try DataFile.load(path: path, labels: labels, csv: csv, classification: c.loss.isClassification)
-            : try DataFile.loadFeatures(path: path, featureWidth: c.layers[0], csv: csv)
+            : try DataFile.loadFeatures(path: path, featureWidth: trainer.model.inputWidth, csv: csv)
         try checkFits(raw)
         let scaled = try (c.scaling ?? FeatureScaling(kind: .none, fittedOn: raw)).apply(to: raw)
         guard requireLabels, let targets = c.targetScaling else { return scaled }

@@ -61,7 +61,10 @@ extension TrainCommand {
         case .adam(let o): (sgd, decay, optimizerName) = (nil, o.weightDecay, o.decoupledWeightDecay ? "adamw" : "adam")
         }
         let schedule = c.learningRate
+        let shape = try inputShapeFlag().map { $0.dimensions.map(String.init).joined(separator: ",") }
         return [
+            flag("--model", try modelSpecFlag().map(\.text), c.modelSpec),
+            flag("--input-shape", shape, c.modelSpec == nil ? nil : c.inputShape?.map(String.init).joined(separator: ",")),
             flag("--layers", try layers.map { try MLP.widths(parsing: $0).map(String.init).joined(separator: ",") },
                  c.layers.map(String.init).joined(separator: ",")),
             flag("--activation", try activation.map { try Activation(parsing: $0).rawValue }, c.activation.rawValue),

@@ -6,7 +6,7 @@ import Foundation
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train an MLP; with no flags, on the built-in handwritten digits.",
+        abstract: "Train a model (an MLP, or any --model of layers); with no flags, on the built-in handwritten digits.",
         discussion: """
             Each step takes a batch of --batch-size samples, splits it across the worker threads, \
             averages the gradient over the whole batch and takes one optimizer step with it: \
@@ -18,6 +18,12 @@ struct TrainCommand: ParsableCommand {
             are detected (--delimiter, --header), its labels may be class names, and --drop leaves \
             out id or index columns; the csv: line says what was chosen. Class labels that look \
             like a numeric target stop the run unless --classes or --loss says what is meant.
+
+            Models: --layers W0,…,Wn with --activation is a dense stack (an MLP); --model SPEC (or \
+            --model-file FILE, one layer per line, # comments) is any stack of layers, such as \
+            'conv2d(16,3,padding=1) relu maxpool2d(2) flatten dense(10)'. Each sample's shape: IDX \
+            images are 1×H×W, NPY keeps its per-sample shape, CSV and synthetic data are flat \
+            (--input-shape C,H,W gives them one). The model's table is printed at start.
 
             Checkpoints: --checkpoint-dir DIR writes DIR/checkpoint.bwck at the end of every epoch \
             (and every --checkpoint-every steps); --resume DIR continues exactly where it stopped, \
@@ -48,7 +54,7 @@ struct TrainCommand: ParsableCommand {
     var classes: Int?
     @Flag(help: "Standardise numeric targets for --loss mse or l1 (predictions come back in the targets' units).")
     var normalizeTargets = false
-    @Option(parsing: .unconditional, help: "Train on a seeded synthetic classification task of this many samples, shaped by --layers.")
+    @Option(parsing: .unconditional, help: "Train on a seeded synthetic classification task of this many samples, shaped by --layers (or by --input-shape and the --model's output width).")
     var synthetic: Int?
     @Option(parsing: .unconditional, help: "Share of --data held out for validation when no --test is given (0 for none; default 0.2).")
     var validationSplit: Double?
@@ -58,6 +64,12 @@ struct TrainCommand: ParsableCommand {
     var scale: Float?
 
     // MARK: Model and optimizer
+    @Option(help: "The model as layers separated by spaces, such as 'conv2d(8,3,padding=1) relu maxpool2d(2) flatten dense(10)' (see the README's Models).")
+    var model: String?
+    @Option(help: "A file holding the --model spec: layers separated by spaces or lines, # comments.")
+    var modelFile: String?
+    @Option(help: "Each sample's shape for --model, such as 1,28,28 (default: the data's own: 1×H×W for IDX images, NPY's per-sample shape, flat for CSV).")
+    var inputShape: String?
     @Option(help: "Layer widths from input to output, such as 64,128,10 (default: input,128,classes).")
     var layers: String?
     @Option(help: "Activation between layers: relu, tanh or sigmoid.")
@@ -172,11 +184,32 @@ struct TrainCommand: ParsableCommand {
         }
         let topology = try Topology()
         let plan = try placement.plan(on: topology)
-        let data = try RunData.load(configuration.data, loss: configuration.loss, layers: configuration.layers,
+        let shapeFlag = try inputShapeFlag()
+        var dataWidths = configuration.layers
+        if configuration.modelSpec != nil, configuration.data.synthetic != nil {
+            // Synthetic data is flat: its width is the input shape's, its classes the model's outputs.
+            if configuration.inputShape == nil {
+                guard let shapeFlag else {
+                    throw ConfigurationError("--synthetic with --model needs --input-shape: the shape of each synthetic sample, such as 1,8,8 or 64")
+                }
+                configuration.inputShape = shapeFlag.dimensions
+            }
+            let model = try configuration.makeSequential()!
+            dataWidths = [model.inputWidth, model.classCount ?? model.outputWidth]
+        }
+        let data = try RunData.load(configuration.data, loss: configuration.loss, layers: dataWidths,
                                     seed: configuration.seed, scaling: configuration.scaling,
                                     targetScaling: configuration.targetScaling, classNames: configuration.classNames,
                                     guessesAreErrors: checkpoint == nil && loss == nil)
-        if configuration.layers.isEmpty {
+        if configuration.modelSpec != nil {
+            if configuration.inputShape == nil {
+                configuration.inputShape = try data.train.inputShape(given: shapeFlag).dimensions
+            }
+            // Every bad spec, and any data the model cannot take, is an error before a trainer exists.
+            let model = try configuration.makeSequential()!
+            try model.validate(data.train)
+            if let validation = data.validation { try model.validate(validation) }
+        } else if configuration.layers.isEmpty {
             configuration.layers = [data.train.featureWidth, 128,
                                     configuration.loss.isClassification ? max(2, data.train.classCount ?? 2) : data.train.targetWidth]
         }
@@ -269,12 +302,44 @@ struct TrainCommand: ParsableCommand {
         if let patience, source.test == nil, split == 0 {
             throw ConfigurationError("--patience \(patience) needs validation data: give --test or a --validation-split above 0")
         }
+        let spec = try modelSpecFlag()
+        if spec != nil && (layers != nil || activation != nil) {
+            throw ConfigurationError("--layers and --activation describe an MLP and --model the whole model: give one of them (for a dense stack as layers, write --model 'dense(128) relu dense(10)')")
+        }
+        if spec == nil && inputShape != nil { throw ConfigurationError("--input-shape sets the input of a --model; give --model or --model-file with it") }
         var configuration = try TrainingConfiguration(
             layers: try layers.map(MLP.widths(parsing:)) ?? [], activation: try Activation(parsing: activation ?? "relu"), loss: loss,
             optimizer: choice, learningRate: schedule, batchSizes: batches, lastBatch: lastBatch,
             epochs: epochs ?? 30, seed: seed ?? 1, patience: patience, onNonFinite: onNonFinite, data: source, threads: 0,
             microsharding: reproducible ? (grain.map(Microsharding.size) ?? .standard) : nil)
         configuration.checkpointEvery = checkpointEvery
+        configuration.modelSpec = spec?.text
         return configuration
+    }
+
+    /// The spec of `--model` or `--model-file`, parsed (in its canonical text); nil when
+    /// neither is given.
+    func modelSpecFlag() throws -> ModelSpec? {
+        let text: String
+        switch (model, modelFile) {
+        case (nil, nil): return nil
+        case (let model?, nil): text = model
+        case (nil, let file?):
+            do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+                throw ConfigurationError("cannot read --model-file \(file): \((error as NSError).localizedDescription)")
+            }
+        case (_?, _?): throw ConfigurationError("give either --model or --model-file, not both")
+        }
+        return try ModelSpec(parsing: text)
+    }
+
+    /// `--input-shape C,H,W` (any number of sizes of at least 1), or nil.
+    func inputShapeFlag() throws -> TensorShape? {
+        guard let inputShape else { return nil }
+        let parts = inputShape.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+            throw ConfigurationError("--input-shape must be sizes of at least 1 separated by commas, such as 1,28,28 (got '\(inputShape)')")
+        }
+        return TensorShape(parts.map { $0! })
     }
 }

@@ -42,7 +42,8 @@ final class TrainingOutput {
         let validation = data.validation.map { ", \($0.count) \(data.validationName)" } ?? ""
         print("data: \(data.train.name), \(data.train.count) training\(validation) samples, \(data.train.featureWidth) features")
         data.printNotes()
-        print("model: \(c.modelDescription), \(session.trainer.model.layout.trainableCount) parameters; \(c.optimizer)")
+        print("model: \(c.modelDescription), \(session.trainer.trainableParameterCount) parameters; \(c.optimizer)")
+        if let model = session.trainer.trainedModel as? Sequential { print(model.summary.text, terminator: "") }
         var schedule = "batch \(c.batchSizes), lr \(c.learningRate.base)"
         if c.learningRate.shape != .constant { schedule += " \(c.learningRate.shape)" }
         if c.learningRate.warmupSteps > 0 { schedule += ", warmup \(c.learningRate.warmupSteps) steps" }

@@ -64,7 +64,7 @@ extension CLITests {
         try good.prefix(good.count - 1000).write(to: URL(fileURLWithPath: file))
         try expectCleanFailure(["eval", "--checkpoint", dir, "--data", "x.csv"], mentioning: [file, "damaged or truncated"])
         var newer = good
-        newer[8] = 2
+        newer[8] = 3  // one past the format this build writes (2)
         try newer.write(to: URL(fileURLWithPath: file))
         try expectCleanFailure(["train", "--resume", dir], mentioning: ["newer Batchwise"])
         try expectCleanFailure(["train", "--resume", dir + "/nowhere"], mentioning: ["no such checkpoint directory"])

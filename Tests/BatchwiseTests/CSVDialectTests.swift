@@ -320,7 +320,7 @@ import Testing
         #expect(e.message.contains("damaged") && !e.message.contains("newer"), "\(e.message)")
         bytes.replaceSubrange(8..<12, with: [0, 0, 0, 0])
         #expect(throws: DataError.self) { _ = try Checkpoint.decode(bytes, name: "c.bwck") }
-        bytes.replaceSubrange(8..<12, with: [2, 0, 0, 0])
+        bytes.replaceSubrange(8..<12, with: [UInt8(Checkpoint.formatVersion + 1), 0, 0, 0])
         let newer = try #require(throws: DataError.self) { _ = try Checkpoint.decode(bytes, name: "c.bwck") }
         #expect(newer.message.contains("newer Batchwise"))
     }

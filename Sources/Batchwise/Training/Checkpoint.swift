@@ -12,8 +12,10 @@ import Foundation
 public struct Checkpoint: Sendable, Equatable {
     /// The checkpoint's file name inside a run's checkpoint directory.
     public static let fileName = "checkpoint.bwck"
-    /// The file format version this build writes and reads.
-    public static let formatVersion: UInt32 = 1
+    /// The file format version this build writes; it reads this one and every earlier one.
+    /// Format 2 adds the model spec (in the configuration) and the table of named tensors of a
+    /// spec's model; a format-1 file (an MLP's) loads as before.
+    public static let formatVersion: UInt32 = 2
     static let magic: [UInt8] = [0x89, 0x42, 0x57, 0x43, 0x4B, 0x50, 0x54, 0x0A]
 
     /// The configuration of the run that wrote the checkpoint.
@@ -49,7 +51,15 @@ public struct Checkpoint: Sendable, Equatable {
         var configuration: TrainingConfiguration
         var state: TrainingState
         var sections: [Section]
+        /// Where each named tensor of a spec's model sits in `parameters` (format 2; nil for an MLP).
+        var tensors: [Tensor]?
         struct Section: Codable { var name: String; var count: Int }
+        struct Tensor: Codable, Equatable { var name: String; var shape: [Int]; var offset: Int }
+    }
+
+    /// The tensor table of `model` as the header stores it.
+    private static func tensors(of model: Sequential) -> [Header.Tensor] {
+        model.tensorTable.entries.map { Header.Tensor(name: $0.name, shape: $0.shape.dimensions, offset: $0.offset) }
     }
 
     private var sections: [(String, [Float])] {
@@ -59,7 +69,8 @@ public struct Checkpoint: Sendable, Equatable {
     /// The file's bytes.
     public func encoded() throws -> [UInt8] {
         let header = Header(configuration: configuration, state: state,
-                            sections: sections.map { Header.Section(name: $0.0, count: $0.1.count) })
+                            sections: sections.map { Header.Section(name: $0.0, count: $0.1.count) },
+                            tensors: try configuration.makeSequential().map(Self.tensors(of:)))
         let json = try JSONEncoder().encode(header)
         var bytes = Self.magic
         append(Self.formatVersion, to: &bytes)
@@ -180,7 +191,13 @@ public struct Checkpoint: Sendable, Equatable {
                                           learningRate: c.learningRate, batchSizes: c.batchSizes, lastBatch: c.lastBatch,
                                           epochs: c.epochs, seed: c.seed, patience: c.patience, onNonFinite: c.onNonFinite,
                                           data: c.data, scaling: c.scaling, threads: c.threads, microsharding: c.microsharding)
-            _ = try c.makeModel()
+            if let model = try c.makeSequential() {
+                guard header.tensors == Self.tensors(of: model) else {
+                    throw ConfigurationError("its table of named tensors does not match the model '\(c.modelSpec!)' on \(TensorShape(c.inputShape ?? [])); it was written by another version of Batchwise")
+                }
+            } else {
+                _ = try c.makeModel()
+            }
             if let every = c.checkpointEvery, every < 1 {
                 throw ConfigurationError("checkpointEvery must be at least 1 step (got \(every))")
             }

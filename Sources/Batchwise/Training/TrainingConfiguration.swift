@@ -95,6 +95,12 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     /// resumed run keeps doing so; nil: only at epoch ends. Not part of the run's math. Older
     /// checkpoints have none (nil when decoded).
     public var checkpointEvery: Int? = nil
+    /// The model as a layer spec (`ModelSpec`'s canonical text, `--model`), or nil for the MLP
+    /// of `layers`. Checkpoints written before models had specs have none.
+    public var modelSpec: String? = nil
+    /// The per-sample input shape the spec's model takes (set once the data is loaded); nil
+    /// for the MLP of `layers`.
+    public var inputShape: [Int]? = nil
 
     /// Checks the settings the parts do not check themselves: at least 1 epoch, a patience of at
     /// least 1, a valid microsharding. The model is checked by `makeModel()`.
@@ -128,9 +134,26 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
         try MLP(widths: layers, activation: activation, loss: loss)
     }
 
-    /// `64-128-10 relu, cross-entropy`.
+    /// The model this configuration describes: the `Sequential` of `modelSpec` on
+    /// `inputShape`, or else the MLP of `layers`.
+    public func makeTrainingModel() throws(ConfigurationError) -> any PredictionModel {
+        guard let sequential = try makeSequential() else { return try makeModel() }
+        return sequential
+    }
+
+    /// The `Sequential` of `modelSpec` on `inputShape`, or nil when the model is an MLP.
+    public func makeSequential() throws(ConfigurationError) -> Sequential? {
+        guard let modelSpec else { return nil }
+        guard let inputShape else { throw ConfigurationError("the model spec '\(modelSpec)' has no input shape") }
+        return try Sequential(spec: modelSpec, input: TensorShape(inputShape), loss: loss)
+    }
+
+    /// `64-128-10 relu, cross-entropy`, or a spec's `conv2d(8,3) relu flatten dense(10) on 1×8×8, cross-entropy`.
     public var modelDescription: String {
-        "\(layers.map(String.init).joined(separator: "-")) \(activation.rawValue), \(loss.rawValue)"
+        if let modelSpec {
+            return "\(modelSpec)\(inputShape.map { " on " + TensorShape($0).description } ?? ""), \(loss.rawValue)"
+        }
+        return "\(layers.map(String.init).joined(separator: "-")) \(activation.rawValue), \(loss.rawValue)"
     }
 }
 

@@ -11,7 +11,7 @@ public final class TrainingSession {
     /// The run's definition, as written into every checkpoint.
     public let configuration: TrainingConfiguration
     /// The trainer that runs the steps on the pinned workers.
-    public let trainer: Trainer<MLP>
+    public let trainer: any ModelTrainer
     /// The order and batch cut of every epoch, from the configuration and the training set.
     public let scheduler: EpochScheduler
     /// The training set.
@@ -87,12 +87,11 @@ public final class TrainingSession {
     public init(configuration: TrainingConfiguration, topology: Topology, plan: PlacementPlan,
                 train: Dataset, validation: Dataset?, resume: Checkpoint? = nil,
                 processGroup: (any ProcessGroup)? = nil) throws {
-        let model = try configuration.makeModel()
         scheduler = try EpochScheduler(sampleCount: train.count, seed: configuration.seed,
                                        batchSizes: configuration.batchSizes, lastBatch: configuration.lastBatch)
-        trainer = try Trainer(model: model, optimizer: configuration.optimizer.optimizer, topology: topology, plan: plan,
-                              maxBatchSize: scheduler.maxBatchSize, seed: configuration.seed,
-                              microsharding: configuration.microsharding, processGroup: processGroup)
+        trainer = try configuration.makeTrainer(topology: topology, plan: plan, maxBatchSize: scheduler.maxBatchSize,
+                                                processGroup: processGroup)
+        let model = trainer.trainedModel
         try trainer.validate(train)
         if let validation { try trainer.validate(validation) }
         if let group = processGroup, group.size > 1 {
@@ -121,14 +120,13 @@ public final class TrainingSession {
                 throw ConfigurationError("the checkpoint's training state is inconsistent (epoch \(s.epoch), step \(s.stepInEpoch) of the epoch); it was not written by this Batchwise")
             }
             guard resume.parameters.count == model.parameterCount,
-                  resume.optimizerState.count == trainer.optimizerState.count,
+                  resume.optimizerState.count == trainer.optimizerStateValues.count,
                   resume.bestParameters.map({ $0.count == model.parameterCount }) ?? true else {
                 throw ConfigurationError("the checkpoint's weights do not fit the model \(configuration.modelDescription)")
             }
             try trainer.setParameters(resume.parameters)
-            trainer.optimizerState.assign(resume.optimizerState)
-            trainer.step = resume.state.optimizerSteps
-            trainer.noiseScale = resume.state.noiseScale
+            trainer.restore(optimizerState: resume.optimizerState, step: resume.state.optimizerSteps,
+                            noiseScale: resume.state.noiseScale)
             state = resume.state
             state.trainingSamples = train.count
             state.trainingDigest = digest
@@ -140,7 +138,7 @@ public final class TrainingSession {
     /// wait forever: sums of (sample counts, parameters, a digest of the configuration) across
     /// processes equal size × this process's value in every process only if all agree.
     private static func checkAgreement(_ configuration: TrainingConfiguration, train: Dataset, validation: Dataset?,
-                                       model: MLP, group: any ProcessGroup) throws {
+                                       model: any GradientModel, group: any ProcessGroup) throws {
         var shared = configuration
         shared.threads = 0
         let encoder = JSONEncoder()
@@ -168,7 +166,7 @@ public final class TrainingSession {
     /// A checkpoint of the run as it stands.
     public func checkpoint() -> Checkpoint {
         Checkpoint(configuration: configuration, state: state, parameters: trainer.parameterValues,
-                   optimizerState: trainer.optimizerState.array, bestParameters: bestParameters)
+                   optimizerState: trainer.optimizerStateValues, bestParameters: bestParameters)
     }
 
     /// Runs until the last epoch, early stopping, `maxSteps`, or a `stopRequest`.
