@@ -2,30 +2,28 @@ import Foundation
 
 /// max(x, 0), element-wise, any shape. No parameters.
 public struct ReLU: Layer {
+    /// The ReLU layer; its output shape is its input's.
     public init() {}
     public var description: String { "ReLU()" }
     public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape { input }
 
     public func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, pass: LayerPass) {
-        let n = pass.count * pass.inputShape.count
-        y.update(from: x, count: n)
-        Activation.relu.forward(y, count: n)
+        Activation.relu.forward(x, into: y, pass: pass)
     }
 
     public func backward(input: UnsafePointer<Float>, output y: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
                          inputGradient dx: UnsafeMutablePointer<Float>?, pass: LayerPass) {
-        guard let dx else { return }
-        let n = pass.count * pass.inputShape.count
-        dx.update(from: dy, count: n)
-        Activation.relu.backward(output: y, delta: dx, count: n)
+        Activation.relu.backward(output: y, outputGradient: dy, inputGradient: dx, pass: pass)
     }
 }
 
 /// x for x > 0, slope·x otherwise, element-wise, any shape (PyTorch's `LeakyReLU`, whose
 /// gradient at 0 is the slope's). No parameters.
 public struct LeakyReLU: Layer {
+    /// The factor on negative inputs; finite (0.01 by default, PyTorch's).
     public let slope: Float
 
+    /// A leaky ReLU with `slope` for x ≤ 0; its output shape is its input's.
     public init(slope: Float = 0.01) { self.slope = slope }
 
     public var description: String { slope == 0.01 ? "LeakyReLU()" : "LeakyReLU(slope: \(slope))" }
@@ -50,6 +48,7 @@ public struct LeakyReLU: Layer {
 /// (PyTorch's `GELU()` default, not the tanh approximation), element-wise, any shape.
 /// Its derivative is Φ(x) + x·φ(x). No parameters.
 public struct GELU: Layer {
+    /// The GELU layer; its output shape is its input's.
     public init() {}
     public var description: String { "GELU()" }
     public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape { input }
@@ -72,42 +71,52 @@ public struct GELU: Layer {
 
 /// tanh(x), element-wise, any shape. No parameters.
 public struct Tanh: Layer {
+    /// The Tanh layer; its output shape is its input's.
     public init() {}
     public var description: String { "Tanh()" }
     public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape { input }
 
     public func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, pass: LayerPass) {
-        let n = pass.count * pass.inputShape.count
-        y.update(from: x, count: n)
-        Activation.tanh.forward(y, count: n)
+        Activation.tanh.forward(x, into: y, pass: pass)
     }
 
     public func backward(input: UnsafePointer<Float>, output y: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
                          inputGradient dx: UnsafeMutablePointer<Float>?, pass: LayerPass) {
-        guard let dx else { return }
-        let n = pass.count * pass.inputShape.count
-        dx.update(from: dy, count: n)
-        Activation.tanh.backward(output: y, delta: dx, count: n)
+        Activation.tanh.backward(output: y, outputGradient: dy, inputGradient: dx, pass: pass)
     }
 }
 
 /// 1 / (1 + e^(−x)), element-wise, any shape. No parameters.
 public struct Sigmoid: Layer {
+    /// The Sigmoid layer; its output shape is its input's.
     public init() {}
     public var description: String { "Sigmoid()" }
     public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape { input }
 
     public func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, pass: LayerPass) {
-        let n = pass.count * pass.inputShape.count
-        y.update(from: x, count: n)
-        Activation.sigmoid.forward(y, count: n)
+        Activation.sigmoid.forward(x, into: y, pass: pass)
     }
 
     public func backward(input: UnsafePointer<Float>, output y: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
                          inputGradient dx: UnsafeMutablePointer<Float>?, pass: LayerPass) {
+        Activation.sigmoid.backward(output: y, outputGradient: dy, inputGradient: dx, pass: pass)
+    }
+}
+
+extension Activation {
+    /// y = f(x) over a layer's shard, element-wise: `ReLU`, `Tanh` and `Sigmoid` as layers.
+    func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, pass: LayerPass) {
+        let n = pass.count * pass.inputShape.count
+        y.update(from: x, count: n)
+        forward(y, count: n)
+    }
+
+    /// ∂ℓ/∂x = ∂ℓ/∂y ⊙ f′, with f′ from the output y; nothing when no input gradient is wanted.
+    func backward(output y: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
+                  inputGradient dx: UnsafeMutablePointer<Float>?, pass: LayerPass) {
         guard let dx else { return }
         let n = pass.count * pass.inputShape.count
         dx.update(from: dy, count: n)
-        Activation.sigmoid.backward(output: y, delta: dx, count: n)
+        backward(output: y, delta: dx, count: n)
     }
 }

@@ -6,54 +6,38 @@
 /// Initialisation (PyTorch's default): both U(−1/√fan_in, 1/√fan_in), fan_in = C·kernel.
 /// Runs as one im2col and one sgemm per shard forward (see `ConvolutionGeometry`).
 public struct Conv1D: Layer {
-    public let filters: Int
-    public let kernel: Int
-    public let stride: Int
-    public let padding: Int
-    private var geometry = ConvolutionGeometry()
+    /// F, the number of output channels (filters), 1 to 2²⁰.
+    public var filters: Int { convolution.filters }
+    /// The kernel's length, in input positions.
+    public var kernel: Int { convolution.kernel }
+    /// The step between neighbouring output positions, in input positions (1 by default).
+    public var stride: Int { convolution.stride }
+    /// Zeros added at each end, in positions (0 by default).
+    public var padding: Int { convolution.padding }
+    private var convolution: Convolution
 
+    /// `filters` kernels of `kernel` positions; the input channels are fixed by `connect(input:)`.
     public init(_ filters: Int, kernel: Int, stride: Int = 1, padding: Int = 0) {
-        self.filters = filters
-        self.kernel = kernel
-        self.stride = stride
-        self.padding = padding
+        convolution = Convolution(.line, filters: filters, kernel: kernel, stride: stride, padding: padding)
     }
 
-    public var description: String {
-        "Conv1D(\(filters), kernel: \(kernel)" + (stride == 1 ? "" : ", stride: \(stride)") + (padding == 0 ? "" : ", padding: \(padding)") + ")"
-    }
+    public var description: String { convolution.description }
 
-    public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape {
-        try Conv2D.checkArguments(filters: filters, kernel: kernel, stride: stride, padding: padding)
-        let (c, l): (Int, Int)
-        switch input.rank {
-        case 2: (c, l) = (input[0], input[1])
-        case 1: (c, l) = (1, input[0])
-        default: throw ConfigurationError("a 1-D convolution needs input channels × length")
-        }
-        guard kernel <= l + 2 * padding else {
-            throw ConfigurationError("\(parameter: "kernel") \(kernel) is longer than the \(padding == 0 ? "" : "padded ")input's length \(l + 2 * padding)")
-        }
-        geometry = ConvolutionGeometry(channels: c, height: 1, width: l, filters: filters, kernelHeight: 1, kernelWidth: kernel,
-                                       strideHeight: 1, strideWidth: stride, paddingHeight: 0, paddingWidth: padding)
-        return [filters, geometry.outWidth]
-    }
+    public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape { try convolution.connect(input: input) }
 
-    public var parameterTensors: [ParameterTensor] {
-        [ParameterTensor("weight", shape: [filters, geometry.channels, kernel], initializer: .fanIn(geometry.patch)),
-         ParameterTensor("bias", shape: [filters], initializer: .fanIn(geometry.patch))]
-    }
+    public var parameterTensors: [ParameterTensor] { convolution.parameterTensors }
 
-    public func scratchCount(samples: Int) -> Int { geometry.scratchCount(samples: samples) }
+    public func scratchCount(samples: Int) -> Int { convolution.geometry.scratchCount(samples: samples) }
 
     public func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, pass: LayerPass) {
-        geometry.forward(x, into: y, count: pass.count, weight: pass.parameter(0), bias: pass.parameter(1), scratch: pass.scratch)
+        convolution.geometry.forward(x, into: y, count: pass.count, weight: pass.parameter(0), bias: pass.parameter(1),
+                                     scratch: pass.scratch)
     }
 
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
                          inputGradient: UnsafeMutablePointer<Float>?, pass: LayerPass) {
-        geometry.backward(outputGradient: outputGradient, inputGradient: inputGradient, count: pass.count,
-                          weight: pass.parameter(0), weightGradient: pass.gradient(0), biasGradient: pass.gradient(1),
-                          scratch: pass.scratch)
+        convolution.geometry.backward(outputGradient: outputGradient, inputGradient: inputGradient, count: pass.count,
+                                      weight: pass.parameter(0), weightGradient: pass.gradient(0), biasGradient: pass.gradient(1),
+                                      scratch: pass.scratch)
     }
 }

@@ -38,33 +38,28 @@ struct ConvolutionGeometry: Sendable, Equatable {
         return lo..<hi
     }
 
-    /// X̂ [patch × n·positions] from n samples of channels × height × width.
-    func im2col(_ x: UnsafePointer<Float>, count n: Int, into columns: UnsafeMutablePointer<Float>) {
+    /// Calls `visitor` once for every line of X̂ [patch × n·positions] that one output row of
+    /// one sample makes: for each patch row (c, ki, kj), each sample s and each output row oh,
+    /// with the line's offset in X̂ (ow columns), the offset in x of the input row it reads
+    /// (nil where that row lies in the padding), the output columns that read inside the input
+    /// and the column shift kj − paddingWidth. One walk for im2col and col2im, so that the two
+    /// are each other's transpose by construction.
+    @inline(__always)
+    private func forEachPatchLine<Visitor: PatchLineVisitor>(count n: Int, _ visitor: inout Visitor) {
         let p = positions, ld = n * p, plane = height * width, sample = channels * plane
         let ow = outWidth
         for c in 0..<channels {
             for ki in 0..<kernelHeight {
                 for kj in 0..<kernelWidth {
-                    let row = columns + ((c * kernelHeight + ki) * kernelWidth + kj) * ld
+                    let row = ((c * kernelHeight + ki) * kernelWidth + kj) * ld
                     let valid = validColumns(kj)
                     let shift = kj - paddingWidth
                     for s in 0..<n {
-                        let source = x + s * sample + c * plane
+                        let source = s * sample + c * plane
                         for oh in 0..<outHeight {
-                            let d = row + s * p + oh * ow
                             let ih = oh * strideHeight - paddingHeight + ki
-                            guard ih >= 0 && ih < height else {
-                                d.update(repeating: 0, count: ow)
-                                continue
-                            }
-                            let line = source + ih * width
-                            d.update(repeating: 0, count: valid.lowerBound)
-                            if strideWidth == 1 {
-                                (d + valid.lowerBound).update(from: line + valid.lowerBound + shift, count: valid.count)
-                            } else {
-                                for o in valid { d[o] = line[o * strideWidth + shift] }
-                            }
-                            (d + valid.upperBound).update(repeating: 0, count: ow - valid.upperBound)
+                            visitor.line(row + s * p + oh * ow, input: ih >= 0 && ih < height ? source + ih * width : nil,
+                                         valid: valid, shift: shift)
                         }
                     }
                 }
@@ -72,31 +67,18 @@ struct ConvolutionGeometry: Sendable, Equatable {
         }
     }
 
+    /// X̂ [patch × n·positions] from n samples of channels × height × width.
+    func im2col(_ x: UnsafePointer<Float>, count n: Int, into columns: UnsafeMutablePointer<Float>) {
+        var visitor = Im2colLine(x: x, columns: columns, outWidth: outWidth, stride: strideWidth)
+        forEachPatchLine(count: n, &visitor)
+    }
+
     /// Writes ∂ℓ/∂x: the columns' gradient [patch × n·positions] summed back onto the n input
     /// samples (zero where no patch reads).
     func col2im(_ columns: UnsafePointer<Float>, count n: Int, into dx: UnsafeMutablePointer<Float>) {
-        let p = positions, ld = n * p, plane = height * width, sample = channels * plane
-        let ow = outWidth
-        dx.update(repeating: 0, count: n * sample)
-        for c in 0..<channels {
-            for ki in 0..<kernelHeight {
-                for kj in 0..<kernelWidth {
-                    let row = columns + ((c * kernelHeight + ki) * kernelWidth + kj) * ld
-                    let valid = validColumns(kj)
-                    let shift = kj - paddingWidth
-                    for s in 0..<n {
-                        let target = dx + s * sample + c * plane
-                        for oh in 0..<outHeight {
-                            let ih = oh * strideHeight - paddingHeight + ki
-                            guard ih >= 0 && ih < height else { continue }
-                            let d = row + s * p + oh * ow
-                            let line = target + ih * width + shift
-                            for o in valid { line[o * strideWidth] += d[o] }
-                        }
-                    }
-                }
-            }
-        }
+        dx.update(repeating: 0, count: n * channels * height * width)
+        var visitor = Col2imLine(columns: columns, dx: dx, stride: strideWidth)
+        forEachPatchLine(count: n, &visitor)
     }
 
     /// y [n × filters × positions] = W ∗ x + b, through im2col and one sgemm.
@@ -141,5 +123,48 @@ struct ConvolutionGeometry: Sendable, Equatable {
         Gemm.sgemm(transposeA: true, transposeB: false, m: k, n: np, k: filters, alpha: 1, a: weight, lda: k,
                    b: delta, ldb: np, beta: 0, c: columns, ldc: np)
         col2im(columns, count: n, into: dx)
+    }
+}
+
+/// What im2col or col2im does with one line of `ConvolutionGeometry.forEachPatchLine`. A
+/// struct, so that the walk is specialised and inlined for it.
+private protocol PatchLineVisitor {
+    mutating func line(_ column: Int, input: Int?, valid: Range<Int>, shift: Int)
+}
+
+/// im2col: the line's columns are the input row's values under the kernel, 0 in the padding.
+private struct Im2colLine: PatchLineVisitor {
+    let x: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>
+    let outWidth: Int, stride: Int
+
+    @inline(__always)
+    func line(_ column: Int, input: Int?, valid: Range<Int>, shift: Int) {
+        let d = columns + column
+        guard let input else {
+            d.update(repeating: 0, count: outWidth)
+            return
+        }
+        let line = x + input
+        d.update(repeating: 0, count: valid.lowerBound)
+        if stride == 1 {
+            (d + valid.lowerBound).update(from: line + valid.lowerBound + shift, count: valid.count)
+        } else {
+            for o in valid { d[o] = line[o * stride + shift] }
+        }
+        (d + valid.upperBound).update(repeating: 0, count: outWidth - valid.upperBound)
+    }
+}
+
+/// col2im: the line's columns are added back onto the input row's values they came from.
+private struct Col2imLine: PatchLineVisitor {
+    let columns: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>
+    let stride: Int
+
+    @inline(__always)
+    func line(_ column: Int, input: Int?, valid: Range<Int>, shift: Int) {
+        guard let input else { return }
+        let d = columns + column
+        let line = dx + input + shift
+        for o in valid { line[o * stride] += d[o] }
     }
 }

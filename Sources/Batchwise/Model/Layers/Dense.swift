@@ -5,9 +5,11 @@
 /// Initialisation (PyTorch's default): both U(−1/√inputs, 1/√inputs). Over a shard it is one
 /// sgemm forward and two backward (one when no input gradient is needed).
 public struct Dense: Layer {
+    /// The number of outputs (the rows of `weight`), 1 to 2²⁴.
     public let units: Int
     private var inputs = 0
 
+    /// A layer of `units` outputs; its input width is fixed by `connect(input:)`.
     public init(_ units: Int) { self.units = units }
 
     public var description: String { "Dense(\(units))" }

@@ -7,6 +7,7 @@
 /// u_k = ⌊w_k / 2⁸⌋ / 2²⁴ of its Philox word w_k is below p. So a sample's mask does not
 /// depend on which worker or shard computes it, and data-parallel training equals serial.
 public struct Dropout: Layer {
+    /// p, the chance that a value is dropped while training, in 0 ≤ p < 1.
     public let probability: Float
     private var width = 0
 

@@ -54,7 +54,9 @@ public struct LayerPass {
     public let count: Int
     /// The most samples the workspace was sized for (`count` ≤ `capacity`).
     public let capacity: Int
+    /// The shape of one input sample (the layer's connected input).
     public let inputShape: TensorShape
+    /// The shape of one output sample.
     public let outputShape: TensorShape
     /// The layer's own `scratchCount(samples: capacity)` floats, 64-byte aligned; kept from
     /// `forward` to the matching `backward`.
@@ -86,6 +88,7 @@ public struct LayerPass {
 /// layer's stream). A sample's draws therefore depend on where it sits in the epoch, never on
 /// the worker or the shard that computes it.
 public struct LayerRandomness: Sendable {
+    /// The run's seed, the step and the epoch position of the shard's first sample.
     public let position: TrainingPosition
     /// Distinct for every layer of a model, nested ones included.
     public let stream: UInt32

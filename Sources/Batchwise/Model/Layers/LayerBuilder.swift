@@ -8,12 +8,19 @@
 /// `if`, `if`/`else` and `for` work as in any result builder.
 @resultBuilder
 public enum LayerBuilder {
+    /// One layer statement.
     public static func buildExpression(_ layer: some Layer) -> [any Layer] { [layer] }
+    /// A statement that is a list of layers, spliced in order.
     public static func buildExpression(_ layers: [any Layer]) -> [any Layer] { layers }
+    /// The statements of a block, in order.
     public static func buildBlock(_ parts: [any Layer]...) -> [any Layer] { parts.flatMap { $0 } }
+    /// An `if` without `else`: its layers, or none.
     public static func buildOptional(_ part: [any Layer]?) -> [any Layer] { part ?? [] }
+    /// The `if` branch of an `if`/`else`.
     public static func buildEither(first part: [any Layer]) -> [any Layer] { part }
+    /// The `else` branch of an `if`/`else`.
     public static func buildEither(second part: [any Layer]) -> [any Layer] { part }
+    /// A `for` loop: each iteration's layers, in order.
     public static func buildArray(_ parts: [[any Layer]]) -> [any Layer] { parts.flatMap { $0 } }
 }
 

@@ -7,9 +7,11 @@
 /// the workspace for the backward pass:
 /// ∂ℓ/∂x = (1/√(σ² + ε))·(g − mean(g) − x̂·mean(g ⊙ x̂)) with g = γ ⊙ ∂ℓ/∂y.
 public struct LayerNorm: Layer {
+    /// ε, added to the variance before the square root (PyTorch's default).
     public static let epsilon: Float = 1e-5
     private var shape: TensorShape = []
 
+    /// A layer normalisation over the whole of each sample; its shape is the input's.
     public init() {}
 
     public var description: String { "LayerNorm()" }

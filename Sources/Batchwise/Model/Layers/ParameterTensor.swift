@@ -7,7 +7,9 @@ public enum ParameterInitializer: Sendable, Equatable {
     /// Normal with mean 0.
     case normal(standardDeviation: Float)
 
+    /// Every value 0 (biases).
     public static let zeros = ParameterInitializer.constant(0)
+    /// Every value 1 (normalisation gains).
     public static let ones = ParameterInitializer.constant(1)
 
     /// PyTorch's default for `Linear` and `Conv*d`, weights and biases alike: its
@@ -28,10 +30,14 @@ public enum ParameterInitializer: Sendable, Equatable {
 /// One named parameter tensor a layer declares: its name within the layer (`weight`), its
 /// shape and how it starts.
 public struct ParameterTensor: Sendable, Equatable {
+    /// The tensor's name within its layer (`weight`, `bias`), the last part of its name in the `TensorTable`.
     public let name: String
+    /// The tensor's shape, laid out row-major (PyTorch's order).
     public let shape: TensorShape
+    /// How its values start.
     public let initializer: ParameterInitializer
 
+    /// A tensor called `name` of `shape`, started by `initializer`.
     public init(_ name: String, shape: TensorShape, initializer: ParameterInitializer) {
         self.name = name
         self.shape = shape
@@ -63,11 +69,15 @@ public struct ParameterTensor: Sendable, Equatable {
 /// Every tensor starts on a 64-byte boundary; the padding between them is parameters whose
 /// gradient is always 0, so they stay 0.
 public struct TensorTable: Sendable, Equatable {
+    /// One tensor of the table: its full name, shape, place and initialiser.
     public struct Entry: Sendable, Equatable {
+        /// The full name, PyTorch's `state_dict` key (`0.weight`, `4.0.bias`).
         public let name: String
+        /// The tensor's shape, row-major.
         public let shape: TensorShape
         /// Offset of the tensor's first float in the flat vector.
         public let offset: Int
+        /// How the tensor's values start.
         public let initializer: ParameterInitializer
     }
 

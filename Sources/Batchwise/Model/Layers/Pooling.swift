@@ -1,108 +1,92 @@
 /// Max pooling over windows of `size` samples of each channel of a C × L input (a flat input
 /// of L features is taken as 1 × L), as PyTorch's `MaxPool1d` without padding:
 /// L' = ⌊(L − size) / stride⌋ + 1. No parameters; keeps its arg-max in the workspace.
+/// O(n·C·L'·size) forward, O(n·C·L) backward.
 public struct MaxPool1D: Layer {
-    public let size: Int
-    public let stride: Int
-    private var geometry = PoolingGeometry()
+    /// The window's length, in positions.
+    public var size: Int { pooling.size }
+    /// The step between neighbouring windows, in positions; `size` unless given.
+    public var stride: Int { pooling.stride }
+    private var pooling: WindowPooling
 
     /// `stride` defaults to `size` (windows side by side).
-    public init(_ size: Int, stride: Int? = nil) {
-        self.size = size
-        self.stride = stride ?? size
-    }
+    public init(_ size: Int, stride: Int? = nil) { pooling = WindowPooling(.max1D, size: size, stride: stride) }
 
-    public var description: String { "MaxPool1D(\(size)" + (stride == size ? "" : ", stride: \(stride)") + ")" }
+    public var description: String { pooling.description }
 
-    public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape {
-        try PoolingGeometry.checkArguments(size: size, stride: stride)
-        let (c, l): (Int, Int)
-        switch input.rank {
-        case 2: (c, l) = (input[0], input[1])
-        case 1: (c, l) = (1, input[0])
-        default: throw ConfigurationError("1-D pooling needs input channels × length")
-        }
-        guard size <= l else { throw ConfigurationError("the window \(parameter: "size") \(size) is longer than the input length \(l)") }
-        geometry = PoolingGeometry(channels: c, height: 1, width: l, windowHeight: 1, windowWidth: size, strideHeight: 1, strideWidth: stride)
-        return [c, geometry.outWidth]
-    }
+    public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape { try pooling.connect(input: input) }
 
-    public func scratchCount(samples: Int) -> Int { samples * geometry.outputCount }
+    public func scratchCount(samples: Int) -> Int { pooling.scratchCount(samples: samples) }
 
     public func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, pass: LayerPass) {
-        geometry.maxForward(x, into: y, argmax: pass.scratch, count: pass.count)
+        pooling.forward(x, into: y, count: pass.count, scratch: pass.scratch)
     }
 
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
                          inputGradient: UnsafeMutablePointer<Float>?, pass: LayerPass) {
         guard let inputGradient else { return }
-        geometry.maxBackward(outputGradient: outputGradient, argmax: pass.scratch, inputGradient: inputGradient, count: pass.count)
+        pooling.backward(outputGradient: outputGradient, inputGradient: inputGradient, count: pass.count, scratch: pass.scratch)
     }
 }
 
 /// Max pooling over `size` × `size` windows of each channel of a C × H × W input (H × W is
 /// taken as 1 × H × W), as PyTorch's `MaxPool2d` without padding:
 /// H' = ⌊(H − size) / stride⌋ + 1. No parameters; keeps its arg-max in the workspace.
+/// O(n·C·H'·W'·size²) forward, O(n·C·H·W) backward.
 public struct MaxPool2D: Layer {
-    public let size: Int
-    public let stride: Int
-    private var geometry = PoolingGeometry()
+    /// The window's side, in positions.
+    public var size: Int { pooling.size }
+    /// The step between neighbouring windows, in positions; `size` unless given.
+    public var stride: Int { pooling.stride }
+    private var pooling: WindowPooling
 
     /// `stride` defaults to `size` (windows side by side).
-    public init(_ size: Int, stride: Int? = nil) {
-        self.size = size
-        self.stride = stride ?? size
-    }
+    public init(_ size: Int, stride: Int? = nil) { pooling = WindowPooling(.max2D, size: size, stride: stride) }
 
-    public var description: String { "MaxPool2D(\(size)" + (stride == size ? "" : ", stride: \(stride)") + ")" }
+    public var description: String { pooling.description }
 
-    public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape {
-        geometry = try PoolingGeometry.square(input: input, size: size, stride: stride)
-        return [geometry.channels, geometry.outHeight, geometry.outWidth]
-    }
+    public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape { try pooling.connect(input: input) }
 
-    public func scratchCount(samples: Int) -> Int { samples * geometry.outputCount }
+    public func scratchCount(samples: Int) -> Int { pooling.scratchCount(samples: samples) }
 
     public func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, pass: LayerPass) {
-        geometry.maxForward(x, into: y, argmax: pass.scratch, count: pass.count)
+        pooling.forward(x, into: y, count: pass.count, scratch: pass.scratch)
     }
 
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
                          inputGradient: UnsafeMutablePointer<Float>?, pass: LayerPass) {
         guard let inputGradient else { return }
-        geometry.maxBackward(outputGradient: outputGradient, argmax: pass.scratch, inputGradient: inputGradient, count: pass.count)
+        pooling.backward(outputGradient: outputGradient, inputGradient: inputGradient, count: pass.count, scratch: pass.scratch)
     }
 }
 
 /// Average pooling over `size` × `size` windows of each channel of a C × H × W input (H × W
 /// is taken as 1 × H × W), as PyTorch's `AvgPool2d` without padding:
-/// H' = ⌊(H − size) / stride⌋ + 1. No parameters.
+/// H' = ⌊(H − size) / stride⌋ + 1. No parameters. O(n·C·H'·W'·size²) each way.
 public struct AvgPool2D: Layer {
-    public let size: Int
-    public let stride: Int
-    private var geometry = PoolingGeometry()
+    /// The window's side, in positions.
+    public var size: Int { pooling.size }
+    /// The step between neighbouring windows, in positions; `size` unless given.
+    public var stride: Int { pooling.stride }
+    private var pooling: WindowPooling
 
     /// `stride` defaults to `size` (windows side by side).
-    public init(_ size: Int, stride: Int? = nil) {
-        self.size = size
-        self.stride = stride ?? size
-    }
+    public init(_ size: Int, stride: Int? = nil) { pooling = WindowPooling(.average2D, size: size, stride: stride) }
 
-    public var description: String { "AvgPool2D(\(size)" + (stride == size ? "" : ", stride: \(stride)") + ")" }
+    public var description: String { pooling.description }
 
-    public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape {
-        geometry = try PoolingGeometry.square(input: input, size: size, stride: stride)
-        return [geometry.channels, geometry.outHeight, geometry.outWidth]
-    }
+    public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape { try pooling.connect(input: input) }
+
+    public func scratchCount(samples: Int) -> Int { pooling.scratchCount(samples: samples) }
 
     public func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, pass: LayerPass) {
-        geometry.averageForward(x, into: y, count: pass.count)
+        pooling.forward(x, into: y, count: pass.count, scratch: pass.scratch)
     }
 
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
                          inputGradient: UnsafeMutablePointer<Float>?, pass: LayerPass) {
         guard let inputGradient else { return }
-        geometry.averageBackward(outputGradient: outputGradient, inputGradient: inputGradient, count: pass.count)
+        pooling.backward(outputGradient: outputGradient, inputGradient: inputGradient, count: pass.count, scratch: pass.scratch)
     }
 }
 
@@ -112,6 +96,7 @@ public struct GlobalAvgPool: Layer {
     private var channels = 0
     private var positions = 0
 
+    /// A global average pooling; the channels are the input's first dimension.
     public init() {}
 
     public var description: String { "GlobalAvgPool()" }
@@ -143,21 +128,61 @@ public struct GlobalAvgPool: Layer {
     }
 }
 
-extension PoolingGeometry {
-    /// Square windows over a C × H × W (or H × W) input.
-    static func square(input: TensorShape, size: Int, stride: Int) throws(ConfigurationError) -> PoolingGeometry {
-        try checkArguments(size: size, stride: stride)
-        let (c, h, w): (Int, Int, Int)
-        switch input.rank {
-        case 3: (c, h, w) = (input[0], input[1], input[2])
-        case 2: (c, h, w) = (1, input[0], input[1])
-        default:
-            throw ConfigurationError("2-D pooling needs input channels × height × width; give flat data its shape with \(parameter: "input"), such as [1, 28, 28], or put a reshape before it")
+/// What the window poolings share: their arguments, their geometry once connected, and which
+/// kernels of `PoolingGeometry` they run. The layers themselves only name their kind.
+struct WindowPooling: Sendable {
+    /// The layer: its windows' dimensions and what it takes of each window.
+    enum Kind: Sendable {
+        case max1D, max2D, average2D
+
+        var name: String {
+            switch self {
+            case .max1D: "MaxPool1D"
+            case .max2D: "MaxPool2D"
+            case .average2D: "AvgPool2D"
+            }
         }
-        guard size <= h && size <= w else {
-            throw ConfigurationError("the window \(parameter: "size") \(size) is larger than the input's \(h)×\(w)")
+    }
+
+    let kind: Kind
+    let size: Int
+    let stride: Int
+    private(set) var geometry = PoolingGeometry()
+
+    /// `stride` defaults to `size`.
+    init(_ kind: Kind, size: Int, stride: Int?) {
+        self.kind = kind
+        self.size = size
+        self.stride = stride ?? size
+    }
+
+    var description: String { "\(kind.name)(\(size)" + (stride == size ? "" : ", stride: \(stride)") + ")" }
+
+    /// Fixes the geometry to `input`; returns the output shape (C × L' or C × H' × W').
+    mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape {
+        if kind == .max1D {
+            geometry = try PoolingGeometry.line(input: input, size: size, stride: stride)
+            return [geometry.channels, geometry.outWidth]
         }
-        return PoolingGeometry(channels: c, height: h, width: w, windowHeight: size, windowWidth: size,
-                               strideHeight: stride, strideWidth: stride)
+        geometry = try PoolingGeometry.square(input: input, size: size, stride: stride)
+        return [geometry.channels, geometry.outHeight, geometry.outWidth]
+    }
+
+    /// Max pooling keeps one arg-max per output; average pooling needs nothing.
+    func scratchCount(samples: Int) -> Int { kind == .average2D ? 0 : samples * geometry.outputCount }
+
+    func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int, scratch: UnsafeMutablePointer<Float>) {
+        switch kind {
+        case .max1D, .max2D: geometry.maxForward(x, into: y, argmax: scratch, count: count)
+        case .average2D: geometry.averageForward(x, into: y, count: count)
+        }
+    }
+
+    func backward(outputGradient dy: UnsafePointer<Float>, inputGradient dx: UnsafeMutablePointer<Float>, count: Int,
+                  scratch: UnsafeMutablePointer<Float>) {
+        switch kind {
+        case .max1D, .max2D: geometry.maxBackward(outputGradient: dy, argmax: scratch, inputGradient: dx, count: count)
+        case .average2D: geometry.averageBackward(outputGradient: dy, inputGradient: dx, count: count)
+        }
     }
 }

@@ -7,13 +7,16 @@
 /// (`4.0.weight` for the first layer of a block at position 4); each initialises as it does
 /// on its own. ∂ℓ/∂x = ∂ℓ/∂y + J_fᵀ ∂ℓ/∂y.
 public struct Residual: Layer {
+    /// The layers inside, as given (not connected); f applies them in order.
     public let body: [any Layer]
     /// The layers inside, connected (nil before `connect`).
     private(set) var chain: LayerChain?
     /// How its messages name the layers inside (spec text when it was parsed from a spec).
     var spelling = LayerSpelling.swift
 
+    /// A block of the layers the builder lists.
     public init(@LayerBuilder _ body: () -> [any Layer]) { self.body = body() }
+    /// A block of `body`, in order.
     public init(_ body: [any Layer]) { self.body = body }
 
     public var description: String { "Residual { " + body.map(\.description).joined(separator: "; ") + " }" }

@@ -12,7 +12,9 @@
 /// once. Random layers (dropout) draw only while training (`ShardSamples.training`), keyed
 /// by the seed, the step and each sample's position in the epoch.
 public final class Sequential: GradientModel {
+    /// The shape of one input sample; `inputWidth` is its count.
     public let inputShape: TensorShape
+    /// The per-sample loss over the last layer's outputs.
     public let loss: Loss
     /// Where each named parameter tensor sits in the flat parameter vector.
     public let tensorTable: TensorTable
@@ -22,6 +24,7 @@ public final class Sequential: GradientModel {
     public var layers: [any Layer] { chain.layers }
     /// The output shape of each layer, in order.
     public var layerOutputShapes: [TensorShape] { Array(chain.shapes.dropFirst()) }
+    /// The shape of one output sample, the last layer's.
     public var outputShape: TensorShape { chain.outputShape }
     public var outputWidth: Int { chain.outputShape.count }
 

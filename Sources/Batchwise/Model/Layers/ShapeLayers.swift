@@ -1,6 +1,7 @@
 /// Flattens each sample to one dimension: C × H × W → C·H·W (the data is already row-major,
 /// so only the shape changes). No parameters.
 public struct Flatten: Layer {
+    /// A flattening layer.
     public init() {}
 
     public var description: String { "Flatten()" }
@@ -20,9 +21,12 @@ public struct Flatten: Layer {
 /// Gives each sample a new shape with the same number of values, row-major order kept
 /// (a flat 1 × 784 → `Reshape(1, 28, 28)`). No parameters.
 public struct Reshape: Layer {
+    /// The new shape of each sample, outermost first; its product must equal the input's count.
     public let dimensions: [Int]
 
+    /// A reshape to `dimensions`, outermost first: `Reshape(1, 28, 28)`.
     public init(_ dimensions: Int...) { self.dimensions = dimensions }
+    /// A reshape to `dimensions`, outermost first.
     public init(_ dimensions: [Int]) { self.dimensions = dimensions }
 
     public var description: String { "Reshape(\(dimensions.map(String.init).joined(separator: ", ")))" }

@@ -7,6 +7,7 @@ public struct TensorShape: Sendable, Hashable, ExpressibleByArrayLiteral, Custom
     /// The number of floats one sample holds: the product of the dimensions.
     public let count: Int
 
+    /// A shape of `dimensions`, outermost first.
     public init(_ dimensions: [Int]) {
         self.dimensions = dimensions
         count = dimensions.reduce(1) { $0.multipliedReportingOverflow(by: max($1, 0)).partialValue }
@@ -14,8 +15,10 @@ public struct TensorShape: Sendable, Hashable, ExpressibleByArrayLiteral, Custom
 
     public init(arrayLiteral elements: Int...) { self.init(elements) }
 
+    /// The number of dimensions (0 for a scalar).
     public var rank: Int { dimensions.count }
 
+    /// The size along `axis`, 0 being the outermost.
     public subscript(axis: Int) -> Int { dimensions[axis] }
 
     /// `1×28×28`.
