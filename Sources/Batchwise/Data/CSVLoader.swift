@@ -30,7 +30,9 @@ public struct CSVLoader: Sendable {
 
     /// A column to leave out: by 0-based index or by header name.
     public enum Column: Sendable, Equatable, Hashable {
+        /// The column at this 0-based index.
         case index(Int)
+        /// The column whose header cell is this name.
         case name(String)
 
         /// A 0-based column number, or else a header name.

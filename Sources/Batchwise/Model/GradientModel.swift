@@ -25,11 +25,15 @@ public struct ShardSamples {
 /// Nothing in it names a worker or thread, so a sample's draws are the same however the batch
 /// is cut.
 public struct TrainingPosition: Sendable, Hashable {
+    /// The run's seed (the trainer's), which keys every random draw of the run.
     public var seed: UInt64
     /// Optimizer steps taken before this one.
     public var step: Int
+    /// The position in the epoch's order of the shard's first sample; row r is at
+    /// `firstPosition + r`.
     public var firstPosition: Int
 
+    /// The key of a shard whose first sample sits at `firstPosition` of step `step`'s epoch order.
     public init(seed: UInt64, step: Int, firstPosition: Int) {
         self.seed = seed
         self.step = step
