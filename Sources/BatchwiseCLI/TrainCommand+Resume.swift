@@ -65,8 +65,9 @@ extension TrainCommand {
         return [
             flag("--model", try modelSpecFlag().map(\.text), c.modelSpec),
             flag("--input-shape", shape, c.modelSpec == nil ? nil : c.inputShape?.map(String.init).joined(separator: ",")),
+            // A --model run stores no widths: it was started without --layers.
             flag("--layers", try layers.map { try MLP.widths(parsing: $0).map(String.init).joined(separator: ",") },
-                 c.layers.map(String.init).joined(separator: ",")),
+                 c.modelSpec != nil || c.layers.isEmpty ? nil : c.layers.map(String.init).joined(separator: ",")),
             flag("--activation", try activation.map { try Activation(parsing: $0).rawValue }, c.activation.rawValue),
             flag("--loss", try loss.map { try Loss(parsing: $0).rawValue }, c.loss.rawValue),
             flag("--optimizer", optimizer?.lowercased(), optimizerName),

@@ -81,6 +81,9 @@ extension CLITests {
                                mentioning: ["--model", "cannot be changed", Self.tinyCNN])
         try expectCleanFailure(["train", "--input-shape", "64", "--epochs", "3", "--resume", dir],
                                mentioning: ["--input-shape", "cannot be changed"])
+        // A --model run was started without --layers, and the message says so.
+        try expectCleanFailure(["train", "--layers", "64,10", "--epochs", "3", "--resume", dir],
+                               mentioning: ["--layers 64,10", "no --layers"])
     }
 
     /// The digits as a CSV of raw pixels and labels, as `eval` and `predict` read data.
