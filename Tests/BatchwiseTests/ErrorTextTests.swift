@@ -18,6 +18,11 @@ import Testing
         #expect(rendered == "use --layers or --oversubscribe")
     }
 
+    @Test func textsJoinWithTheirParametersKept() {
+        let joined: ErrorText = ("a has 3" as ErrorText) + " but make \(parameter: "widths") 4"
+        #expect(joined.pieces == [.text("a has 3 but make "), .parameter(name: "widths", value: nil), .text(" 4")])
+    }
+
     @Test func aQualifiedNameShowsBare() {
         let e = ConfigurationError("\(parameter: "BatchSizeTarget.loss") must be above 0")
         #expect(e.message == "`loss` must be above 0")

@@ -87,9 +87,28 @@ public protocol GradientModel: AnyObject, Sendable {
 
     /// Σ_i ℓ_i and the correct-prediction count over `samples`, without gradients.
     func evaluate(parameters: UnsafePointer<Float>, samples: ShardSamples, workspace: Workspace) -> ShardLoss
+
+    /// How `dataset` fails to fit this model and what to change, in the model's own terms: the
+    /// words that follow "… has N features per sample" (or "… target value(s) per sample but
+    /// the model", or "… has labels up to K but") in `validate`'s message. Nil gives a plain
+    /// statement of the mismatch.
+    func fitAdvice(_ mismatch: DataMismatch, for dataset: Dataset) -> ErrorText?
+}
+
+/// What does not fit between a dataset and a model (`GradientModel.validate`).
+public enum DataMismatch: Sendable, Equatable {
+    /// The features per sample differ from the model's input width.
+    case inputWidth
+    /// The target values per sample differ from what the model outputs for its loss.
+    case targetWidth
+    /// The labels need this many classes, more than the model scores.
+    case classes(needed: Int)
 }
 
 extension GradientModel {
     /// Not a classifier unless the model says so.
     public var classCount: Int? { nil }
+
+    /// No advice of the model's own: `validate` states the mismatch.
+    public func fitAdvice(_ mismatch: DataMismatch, for dataset: Dataset) -> ErrorText? { nil }
 }

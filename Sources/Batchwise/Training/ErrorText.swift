@@ -33,6 +33,18 @@ public struct ErrorText: Sendable, Hashable, CustomStringConvertible, Expressibl
     /// The text a literal with interpolations built.
     public init(stringInterpolation: StringInterpolation) { pieces = stringInterpolation.pieces }
 
+    /// `a` followed by `b` (neighbouring text pieces merged).
+    public static func + (a: ErrorText, b: ErrorText) -> ErrorText {
+        var interpolation = StringInterpolation(literalCapacity: 0, interpolationCount: 0)
+        for piece in a.pieces + b.pieces {
+            switch piece {
+            case .text(let t): interpolation.appendLiteral(t)
+            case .parameter(let name, let value): interpolation.appendInterpolation(parameter: name, value: value)
+            }
+        }
+        return ErrorText(stringInterpolation: interpolation)
+    }
+
     /// With each parameter under its API name between backticks, followed by `: ` and the
     /// suggested value when there is one (`workers: 2`, backticks included).
     public var description: String {
