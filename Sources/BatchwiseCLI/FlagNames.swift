@@ -5,6 +5,7 @@ import Batchwise
 enum FlagNames {
     /// API parameter → flag (or the words for it).
     static let flags: [String: String] = [
+        "adaptEvery": "--adapt-every",
         "allReduce": "--all-reduce",
         "BatchSizeTarget.accuracy": "--target-accuracy",
         "BatchSizeTarget.loss": "--target-loss",
@@ -29,6 +30,7 @@ enum FlagNames {
         "maxBatchSize": "--batch-size",
         "maxEpochs": "--max-epochs",
         "microsharding": "--reproducible",
+        "minimumEfficiency": "--min-efficiency",
         "momentum": "--momentum",
         "normalizeTargets": "--normalize-targets",
         "oversubscribe": "--oversubscribe",

@@ -22,6 +22,8 @@ enum LearningRateScalingFlags {
                 throw ConfigurationError("--lr-scaling linear needs --base-batch-size N (the batch size --lr was tuned for)")
             }
             return base
+        case "adascale", "sqrt":
+            throw ConfigurationError("--lr-scaling \(scaling.lowercased()) follows the batch that --batch-size auto chooses; with a fixed batch size use none or linear")
         default:
             let choices = defaultScaling == "none" ? "none or linear" : "linear or none"
             throw ConfigurationError("--lr-scaling must be \(choices) (got '\(scaling)')")

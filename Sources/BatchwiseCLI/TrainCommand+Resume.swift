@@ -22,7 +22,7 @@ extension TrainCommand {
     /// may change.
     func resumedConfiguration(_ checkpoint: Checkpoint, from directory: String) throws -> TrainingConfiguration {
         var c = checkpoint.configuration
-        for flag in try lockedFlags(c) where flag.given != nil && flag.given != flag.stored {
+        for flag in try lockedFlags(c, trainingSamples: checkpoint.state.trainingSamples) where flag.given != nil && flag.given != flag.stored {
             throw ConfigurationError("\(flag.given!) cannot be changed when resuming: the run in \(directory) was started with \(flag.stored) (give that value or leave the flag out; to start a new run instead, drop --resume and give --overwrite or another --checkpoint-dir)")
         }
         if let epochs {
@@ -48,7 +48,7 @@ extension TrainCommand {
 
     /// Each flag stored in the checkpoint: as given (nil when not given) and as stored, both
     /// spelled the same way so that equal values compare equal (`--lr 0.050` is `--lr 0.05`).
-    private func lockedFlags(_ c: TrainingConfiguration) throws -> [(given: String?, stored: String)] {
+    private func lockedFlags(_ c: TrainingConfiguration, trainingSamples: Int?) throws -> [(given: String?, stored: String)] {
         func flag(_ name: String, _ given: String?, _ stored: String?) -> (given: String?, stored: String) {
             (given.map { "\(name) \($0)" }, stored.map { "\(name) \($0)" } ?? "no \(name)")
         }
@@ -75,12 +75,21 @@ extension TrainCommand {
             flag("--momentum", momentum.map(Self.number), sgd.map { Self.number($0.momentum) }),
             switchFlag("--nesterov", nesterov, sgd?.nesterov ?? false),
             flag("--weight-decay", weightDecay.map(Self.number), Self.number(decay)),
-            flag("--batch-size", try batchSize.map { "\(try BatchSizeSchedule(parsing: $0))" }, "\(c.batchSizes)"),
+            flag("--batch-size", try batchSize.map { text in
+                if let auto = try AutoBatchFlags.parse(text) {
+                    return try auto.text(baseBatchSize: baseBatchSize, trainingSamples: trainingSamples ?? 0)
+                }
+                return "\(try BatchSizeSchedule(parsing: text))"
+            }, c.adaptiveBatch.map(AutoBatchFlags.text) ?? "\(c.batchSizes)"),
+            flag("--adapt-every", adaptEvery.map(String.init), c.adaptiveBatch.map { String($0.adaptEvery) }),
+            flag("--min-efficiency", minEfficiency.map(Self.number), c.adaptiveBatch.map { Self.number($0.minimumEfficiency) }),
             flag("--last-batch", lastBatch?.lowercased(), c.lastBatch.rawValue),
             flag("--lr-schedule", try lrSchedule.map { Self.text(try LearningRateSchedule.parseShape($0)) }, Self.text(schedule.shape)),
             flag("--warmup-steps", warmupSteps.map(String.init), String(schedule.warmupSteps)),
-            flag("--lr-scaling", lrScaling?.lowercased(), schedule.scalingBaseBatchSize == nil ? "none" : "linear"),
-            flag("--base-batch-size", baseBatchSize.map(String.init), schedule.scalingBaseBatchSize.map(String.init)),
+            flag("--lr-scaling", lrScaling?.lowercased(),
+                 c.adaptiveBatch?.scaling.rawValue ?? (schedule.scalingBaseBatchSize == nil ? "none" : "linear")),
+            flag("--base-batch-size", baseBatchSize.map(String.init),
+                 (c.adaptiveBatch?.minimum ?? schedule.scalingBaseBatchSize).map(String.init)),
             flag("--patience", patience.map(String.init), c.patience.map(String.init)),
             flag("--on-nonfinite", onNonfinite?.lowercased(), c.onNonFinite.rawValue),
             flag("--seed", seed.map(String.init), String(c.seed)),

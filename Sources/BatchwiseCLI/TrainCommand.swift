@@ -88,17 +88,21 @@ struct TrainCommand: ParsableCommand {
     var weightDecay: Float?
 
     // MARK: Schedules
-    @Option(parsing: .unconditional, help: "Samples per optimizer step, or a schedule such as 64,256@5,1024@10 (size@epoch): the gradient is averaged over the batch and one step is taken.")
+    @Option(parsing: .unconditional, help: "Samples per optimizer step: the gradient is averaged over the batch and one step is taken. A size, a schedule such as 64,256@5,1024@10 (size@epoch), or auto (auto:MIN..MAX): chosen while training from the measured gradient noise and throughput.")
     var batchSize: String?
+    @Option(parsing: .unconditional, help: "Under --batch-size auto: decide the batch size every this many steps (and at each epoch's start; default 50).")
+    var adaptEvery: Int?
+    @Option(parsing: .unconditional, help: "Under --batch-size auto with --reproducible: train at the largest batch whose statistical efficiency is at least this (default 0.5).")
+    var minEfficiency: Double?
     @Option(help: "The samples left when the batch size does not divide the data: keep (a shorter last batch) or drop.")
     var lastBatch: String?
     @Option(help: "Learning-rate schedule: constant, step:GAMMA@E1,E2 (×GAMMA at those epochs), cosine or cosine:FLOOR.")
     var lrSchedule: String?
     @Option(parsing: .unconditional, help: "Linear learning-rate warmup over this many steps.")
     var warmupSteps: Int?
-    @Option(help: "Learning-rate scaling: none, or linear (×batch/--base-batch-size, Goyal et al. 2017).")
+    @Option(help: "Learning-rate scaling: none, or linear (×batch/--base-batch-size, Goyal et al. 2017); under --batch-size auto also adascale (×gain, the default for SGD) or sqrt (the default for Adam).")
     var lrScaling: String?
-    @Option(parsing: .unconditional, help: "The batch size at which --lr applies under --lr-scaling linear.")
+    @Option(parsing: .unconditional, help: "The batch size at which --lr applies under --lr-scaling linear (and the smallest batch of --batch-size auto).")
     var baseBatchSize: Int?
     @Option(parsing: .unconditional, help: "Passes over the training data.")
     var epochs: Int?
@@ -214,6 +218,11 @@ struct TrainCommand: ParsableCommand {
                                     configuration.loss.isClassification ? max(2, data.train.classCount ?? 2) : data.train.targetWidth]
         }
         data.store(in: &configuration)
+        if checkpoint == nil, let auto = try autoBatchFlag() {
+            configuration.adaptiveBatch = try auto.settings(
+                baseBatchSize: baseBatchSize, trainingSamples: data.train.count, adaptEvery: adaptEvery,
+                minimumEfficiency: minEfficiency, scaling: lrScaling, optimizerIsSGD: configuration.optimizer.isSGD)
+        }
         configuration.threads = checkpoint?.configuration.threads ?? plan.workerCount
         let session = try TrainingSession(configuration: configuration, topology: topology, plan: plan,
                                           train: data.train, validation: data.validation, resume: checkpoint,
@@ -271,12 +280,23 @@ struct TrainCommand: ParsableCommand {
         }
         let rate = lr ?? (optimizerName == "sgd" ? 0.05 : 0.001)
         guard rate.isFinite && rate > 0 else { throw ConfigurationError("--lr must be a finite number above 0 (got \(rate))") }
-        let scalingBase = try LearningRateScalingFlags.base(scaling: lrScaling, default: "none",
-                                                            baseBatchSize: baseBatchSize, defaultBase: nil)
+        let auto = try autoBatchFlag()
+        let scalingBase = auto != nil ? nil : try LearningRateScalingFlags.base(scaling: lrScaling, default: "none",
+                                                                             baseBatchSize: baseBatchSize, defaultBase: nil)
+        if auto == nil && (adaptEvery != nil || minEfficiency != nil) {
+            throw ConfigurationError("\(adaptEvery != nil ? "--adapt-every" : "--min-efficiency") is a setting of --batch-size auto; add --batch-size auto")
+        }
+        if auto != nil, minEfficiency != nil, !reproducible {
+            throw ConfigurationError("--min-efficiency sets how --batch-size auto decides under --reproducible (by efficiency alone); without --reproducible it maximises goodput: add --reproducible or leave --min-efficiency out")
+        }
+        if let auto { _ = try AutoBatchFlags.scaling(lrScaling, optimizerIsSGD: optimizerName == "sgd"); _ = try auto.minimum(baseBatchSize: baseBatchSize) }
         let schedule = try LearningRateSchedule(base: rate, shape: try LearningRateSchedule.parseShape(lrSchedule ?? "constant"),
                                                 warmupSteps: warmupSteps ?? 0, scalingBaseBatchSize: scalingBase)
         let batches: BatchSizeSchedule
-        do { batches = try BatchSizeSchedule(parsing: batchSize ?? "32") } catch { throw ConfigurationError("--batch-size: \(FlagNames.render(error.text))") }
+        do {
+            batches = try auto.map { try BatchSizeSchedule(constant: try $0.minimum(baseBatchSize: baseBatchSize)) }
+                ?? BatchSizeSchedule(parsing: batchSize ?? "32")
+        } catch let error as ConfigurationError { throw ConfigurationError("--batch-size: \(FlagNames.render(error.text))") }
         if let epochs, epochs < 1 { throw ConfigurationError("--epochs must be at least 1 (got \(epochs))") }
         guard let lastBatch = LastBatchPolicy(rawValue: (self.lastBatch ?? "keep").lowercased()) else {
             throw ConfigurationError("--last-batch must be keep or drop (got '\(self.lastBatch!)')")
@@ -315,6 +335,11 @@ struct TrainCommand: ParsableCommand {
         configuration.checkpointEvery = checkpointEvery
         configuration.modelSpec = spec?.text
         return configuration
+    }
+
+    /// `--batch-size auto…`, or nil for a batch size of numbers.
+    func autoBatchFlag() throws -> AutoBatchFlags? {
+        try batchSize.flatMap { try AutoBatchFlags.parse($0) }
     }
 
     /// The spec of `--model` or `--model-file`, parsed (in its canonical text); nil when

@@ -22,6 +22,8 @@ final class TrainingOutput {
     private var lastEpochEnd: ContinuousClock.Instant
     /// Steps done before this process began (a resumed run's).
     private let stepsAtStart: Int
+    /// Epochs finished before this process began.
+    private let historyAtStart: Int
 
     init(session: TrainingSession, data: RunData, quiet: Bool, timing: Bool, metrics: String?, appendMetrics: Bool, plot: String?) throws {
         self.session = session
@@ -35,6 +37,7 @@ final class TrainingOutput {
         started = clock.now
         lastEpochEnd = started
         stepsAtStart = session.state.scheduleStep
+        historyAtStart = session.state.history.count
     }
 
     func header(plan: PlacementPlan, processes: Int, resumedFrom: (dir: String, state: TrainingState, threads: Int)?) {
@@ -44,10 +47,11 @@ final class TrainingOutput {
         data.printNotes()
         print("model: \(c.modelDescription), \(session.trainer.trainableParameterCount) parameters; \(c.optimizer)")
         if let model = session.trainer.trainedModel as? Sequential { print(model.summary.text, terminator: "") }
-        var schedule = "batch \(c.batchSizes), lr \(c.learningRate.base)"
+        var schedule = "batch \(batchText), lr \(c.learningRate.base)"
         if c.learningRate.shape != .constant { schedule += " \(c.learningRate.shape)" }
         if c.learningRate.warmupSteps > 0 { schedule += ", warmup \(c.learningRate.warmupSteps) steps" }
         if let b0 = c.learningRate.scalingBaseBatchSize { schedule += ", ×batch/\(b0)" }
+        if let auto = c.adaptiveBatch { schedule += " at batch \(auto.minimum), " + Self.scalingText(auto) }
         print("training: \(schedule), \(c.epochs) epochs, \(plan.workerCount) thread(s) \(plan.placement) on PU \(plan.units.map { String($0.osIndex) }.joined(separator: ",")), seed \(c.seed)")
         if processes > 1 {
             print("distributed: \(processes) MPI processes × \(plan.workerCount) thread(s); each batch is cut across processes, then threads")
@@ -56,6 +60,11 @@ final class TrainingOutput {
             print("all-reduce: " + (session.trainer.strategy == .replicatedPair
                 ? "replicated pair (each thread sums the whole gradient and updates its own copy of the weights; one barrier per step)"
                 : "reduce-scatter (each thread sums and updates its slice of the weights; two barriers per step)"))
+        }
+        if let auto = c.adaptiveBatch {
+            print("batch size: auto over \(auto.grid.map(String.init).joined(separator: ", ")); decided at each epoch's start and every \(auto.adaptEvery) steps, "
+                  + (c.microsharding != nil ? "by efficiency alone (the largest batch keeping \(auto.minimumEfficiency) of it; --reproducible)"
+                                           : "for the most goodput (measured throughput × statistical efficiency)"))
         }
         if let m = c.microsharding {
             print("reproducible: \(m); the weights do not depend on the thread count or placement")
@@ -101,6 +110,10 @@ final class TrainingOutput {
         if let l = r.validationLoss { s += "  \(shortName) loss \(format(l, 4))" }
         if let a = r.validationAccuracy { s += "  \(shortName) acc \(format(a * 100, 2))%" }
         s += "  \(Int(r.samplesPerSecond.rounded())) samples/s"
+        if session.configuration.adaptiveBatch != nil {
+            s += "  batch \(r.batchSize)"
+            if let g = r.gain, let e = r.efficiency { s += " (gain \(format(g, 2)), efficiency \(format(e * 100, 0))%)" }
+        }
         if let b = r.noiseScale {
             s += "  noise scale " + (b.isFinite ? (b >= 100 ? String(Int(b.rounded())) : String(format: "%.3g", b)) : "∞ (gradient below noise)")
         }
@@ -134,8 +147,15 @@ final class TrainingOutput {
         let epochs = session.configuration.epochs
         let done = session.state.scheduleStep - stepsAtStart
         if r.epoch < epochs, done > 0 {
-            let left = (r.epoch + 1...epochs).reduce(0) { $0 + session.scheduler.steps(epoch: $1) }
-            s += "  ETA " + ProgressLine.clock(seconds(now - started) / Double(done) * Double(left))
+            let elapsed = seconds(now - started)
+            if session.configuration.adaptiveBatch != nil {
+                // The batch, and so the steps, change: at this process's time per epoch.
+                let ran = max(session.state.history.count - historyAtStart, 1)
+                s += "  ETA " + ProgressLine.clock(elapsed / Double(ran) * Double(epochs - r.epoch))
+            } else {
+                let left = (r.epoch + 1...epochs).reduce(0) { $0 + session.scheduler.steps(epoch: $1) }
+                s += "  ETA " + ProgressLine.clock(elapsed / Double(done) * Double(left))
+            }
         }
         return s
     }
@@ -144,12 +164,29 @@ final class TrainingOutput {
         Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 
+    /// `64,256@5`, or `auto:32..1024`.
+    private var batchText: String {
+        let c = session.configuration
+        return c.adaptiveBatch.map { "auto:\($0.minimum)..\($0.maximum)" } ?? "\(c.batchSizes)"
+    }
+
+    /// How the learning rate follows an auto batch: "lr ×gain (AdaScale)".
+    static func scalingText(_ auto: AdaptiveBatchSize) -> String {
+        switch auto.scaling {
+        case .adascale: "lr ×gain (AdaScale)"
+        case .sqrt: "lr ×√(batch/\(auto.minimum))"
+        case .linear: "lr ×batch/\(auto.minimum)"
+        case .none: "lr not scaled"
+        }
+    }
+
     private var shortName: String { data.validationName == "test" ? "test" : "val" }
 
     private func plot() -> TrainingPlot {
         let c = session.configuration
         return TrainingPlot(records: session.state.history,
-                            title: "\(data.train.name) \(c.modelDescription), batch \(c.batchSizes), lr \(c.learningRate.base)")
+                            title: "\(data.train.name) \(c.modelDescription), batch \(batchText), lr \(c.learningRate.base)",
+                            batchSizes: (session.state.adaptive?.changes ?? []).map { .init(epochs: $0.epochs, batchSize: $0.decision.batchSize) })
     }
 
     /// The closing lines: for a stopped run, the one line that says where it stopped and the
@@ -159,7 +196,7 @@ final class TrainingOutput {
         try metricsLog?.close()
         let state = session.state
         if case .stopped(let step, let reason) = outcome {
-            let steps = session.scheduler.steps(epoch: state.epoch)
+            let steps = session.stepsInEpoch
             var line = "stopped by \(StopSignals.name(Int32(reason))) at epoch \(state.epoch), step \(state.stepInEpoch) of \(steps) (\(step) steps done); "
             if let checkpointDirectory, let resumeCommand {
                 line += "checkpoint at step \(step) in \(checkpointDirectory); resume with: \(resumeCommand)"

@@ -6,9 +6,10 @@ import Batchwise
 ///
 /// Each line is `EpochRecord.jsonLine`: the keys `epoch`, `step`, `learning_rate`,
 /// `batch_size`, `train_loss`, `train_accuracy`, `validation_loss`, `validation_accuracy`,
-/// `samples_per_second`, `wall_seconds`, `noise_scale`, always all of them and in that order
-/// (so every line has the same columns); a value that was not measured, or is NaN or infinite,
-/// is written as `null`.
+/// `samples_per_second`, `wall_seconds`, `noise_scale`, `gain`, `efficiency`, `goodput`,
+/// always all of them and in that order (so every line has the same columns); a value that was
+/// not measured, or is NaN or infinite, is written as `null` (the last three are measured only
+/// under `--batch-size auto`).
 ///
 /// ```swift
 /// let log = try MetricsLog(path: "run.jsonl")          // or resuming: appending: true

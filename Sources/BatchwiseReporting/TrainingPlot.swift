@@ -8,7 +8,8 @@ import Foundation
 /// Plain SVG 1.1 with no external CSS or fonts (`font-family="sans-serif"`), so browsers and
 /// `rsvg-convert` draw it alike. Values that are NaN or infinite (and, on the logarithmic loss
 /// axis, values ≤ 0) are skipped: the curve breaks there. Each curve is one `<path>` whose `id`
-/// names it: `loss-train`, `loss-validation`, `accuracy-train`, `accuracy-validation`.
+/// names it: `loss-train`, `loss-validation`, `accuracy-train`, `accuracy-validation`, and
+/// `batch-size` for the panel of the batch sizes a `--batch-size auto` run went through.
 ///
 /// ```swift
 /// try TrainingPlot(records: records, title: "digits, batch 32").write(to: "run.svg")
@@ -24,11 +25,29 @@ public struct TrainingPlot: SVGFigure, Sendable {
     public var width: Int
     /// Height of the image in pixels (at least 240).
     public var height: Int
+    /// The batch sizes of a `--batch-size auto` run, each with the passes over the data done
+    /// when it took over (0.5: half-way through epoch 1), in order; when not empty, a third
+    /// panel draws the batch size over the run (log scale) as steps.
+    public var batchSizes: [BatchSizeChange]
+
+    /// One batch size of `batchSizes` and when it took over.
+    public struct BatchSizeChange: Sendable, Equatable {
+        /// Passes over the data done when it took over.
+        public var epochs: Double
+        /// The batch size from then on.
+        public var batchSize: Int
+        /// A change to `batchSize` after `epochs` passes over the data.
+        public init(epochs: Double, batchSize: Int) {
+            self.epochs = epochs
+            self.batchSize = batchSize
+        }
+    }
 
     /// A plot of `records`; `width` and `height` (pixels) are raised to at least 320 × 240.
     public init(records: [EpochRecord], title: String = "Training", logarithmicLoss: Bool = false,
-                width: Int = 960, height: Int = 420) {
+                width: Int = 960, height: Int = 420, batchSizes: [BatchSizeChange] = []) {
         self.records = records
+        self.batchSizes = batchSizes
         self.title = title
         self.logarithmicLoss = logarithmicLoss
         self.width = max(width, 320)
@@ -41,7 +60,7 @@ public struct TrainingPlot: SVGFigure, Sendable {
         out.beginFigure(width: width, height: height, title: title, subtitle: subtitle)
         let panels = self.panels
         drawLegend(into: &out, validation: panels.contains { $0.series.contains { $0.role == .validation } })
-        let epochs = PlotAxis(covering: records.map { Double($0.epoch) }, integers: true, maxIntervals: 8)
+        let epochs = PlotAxis(covering: records.map { Double($0.epoch) } + batchSizes.map(\.epochs), integers: true, maxIntervals: 8)
         let slots = PlotFrame.panels(panels.count, width: width, height: height, top: Layout.frameTop, bottomInset: Layout.frameBottomInset)
         for (panel, slot) in zip(panels, slots) {
             draw(panel, in: slot.frame, slotLeft: slot.slotLeft, epochs: epochs, into: &out)
@@ -85,6 +104,17 @@ public struct TrainingPlot: SVGFigure, Sendable {
         if accuracy.contains(where: \.hasValues) {
             panels.append(Panel(name: "accuracy", heading: "Accuracy", yTitle: "accuracy (%)", logarithmic: false,
                                 series: accuracy.filter(\.hasValues)))
+        }
+        if !batchSizes.isEmpty {
+            // Steps: each size holds until the next takes over, the last until the last epoch's end.
+            let end = max(Double(records.last?.epoch ?? 0), batchSizes.last!.epochs)
+            var points: [(x: Double, y: Double)] = []
+            for (i, change) in batchSizes.enumerated() {
+                let until = i + 1 < batchSizes.count ? batchSizes[i + 1].epochs : end
+                points += [(change.epochs, Double(change.batchSize)), (until, Double(change.batchSize))]
+            }
+            panels.append(Panel(name: "batch-size", heading: "Batch size (auto)", yTitle: "batch size", logarithmic: true,
+                                series: [Series(id: "batch-size", role: .train, points: points)]))
         }
         return panels
     }

@@ -39,7 +39,8 @@ import BatchwiseTestSupport
     }
 
     static let keys: Set = ["epoch", "step", "learning_rate", "batch_size", "train_loss", "train_accuracy",
-                            "validation_loss", "validation_accuracy", "samples_per_second", "wall_seconds", "noise_scale"]
+                            "validation_loss", "validation_accuracy", "samples_per_second", "wall_seconds", "noise_scale",
+                            "gain", "efficiency", "goodput"]
 
     // MARK: MetricsLog
 

@@ -13,6 +13,12 @@ public enum OptimizerChoice: Sendable, Equatable, Codable, CustomStringConvertib
         }
     }
 
+    /// Whether this is SGD (of any momentum), not Adam or AdamW.
+    public var isSGD: Bool {
+        if case .sgd = self { return true }
+        return false
+    }
+
     public var description: String {
         switch self {
         case .sgd(let o):

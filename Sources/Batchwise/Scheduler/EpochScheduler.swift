@@ -11,11 +11,20 @@ public struct EpochPlan: Sendable {
     /// A plan from its parts; traps unless `steps` batches of `batchSize` cover `order` exactly
     /// (the last one possibly short).
     public init(epoch: Int, order: [Int32], batchSize: Int, steps: Int) {
-        precondition(batchSize >= 1 && steps == (order.count + batchSize - 1) / batchSize, "steps must cover the order exactly")
+        self.init(epoch: epoch, order: order, batchSize: batchSize, steps: steps, firstPosition: 0)
+    }
+
+    /// A plan of the part of an epoch from `firstPosition` of `order` on, in batches of
+    /// `batchSize`: what `--batch-size auto` trains after it changes the batch mid-epoch.
+    /// Traps unless `steps` batches cover `order[firstPosition...]` exactly.
+    public init(epoch: Int, order: [Int32], batchSize: Int, steps: Int, firstPosition: Int) {
+        precondition(batchSize >= 1 && firstPosition >= 0 && firstPosition <= order.count
+                     && steps == (order.count - firstPosition + batchSize - 1) / batchSize, "steps must cover the order exactly")
         self.epoch = epoch
         self.order = order
         self.batchSize = batchSize
         self.steps = steps
+        self.firstPosition = firstPosition
     }
 
     /// The epoch, 1-based.
@@ -24,12 +33,15 @@ public struct EpochPlan: Sendable {
     public let order: [Int32]
     /// Samples per batch; the last batch may be shorter.
     public let batchSize: Int
-    /// Optimizer steps in the epoch.
+    /// Optimizer steps in the plan (the whole epoch unless `firstPosition` > 0).
     public let steps: Int
+    /// The position in `order` of the plan's first batch (0: the epoch's start).
+    public let firstPosition: Int
 
-    /// The positions in `order` that batch `step` covers.
+    /// The positions in `order` that batch `step` of the plan covers (step 0 starts at
+    /// `firstPosition`), in the epoch's positions: what keys dropout's draws.
     public func batch(_ step: Int) -> Range<Int> {
-        step * batchSize ..< min((step + 1) * batchSize, order.count)
+        firstPosition + step * batchSize ..< min(firstPosition + (step + 1) * batchSize, order.count)
     }
 }
 
@@ -76,6 +88,17 @@ public struct EpochScheduler: Sendable, Equatable, Codable {
         var order = EpochPermutation.indices(count: sampleCount, seed: seed, epoch: epoch)
         if lastBatch == .drop { order.removeLast(sampleCount - steps * b) }
         return EpochPlan(epoch: epoch, order: order, batchSize: b, steps: steps)
+    }
+
+    /// The plan of the rest of `epoch` from position `position` of its order, in batches of
+    /// `batchSize` (capped at `sampleCount`): under `.drop`, the samples that do not fill a last
+    /// batch are left out of the plan.
+    public func plan(epoch: Int, from position: Int, batchSize: Int) -> EpochPlan {
+        let b = min(max(batchSize, 1), sampleCount)
+        var order = EpochPermutation.indices(count: sampleCount, seed: seed, epoch: epoch)
+        let start = min(position, order.count)
+        if lastBatch == .drop { order.removeLast((order.count - start) % b) }
+        return EpochPlan(epoch: epoch, order: order, batchSize: b, steps: (order.count - start + b - 1) / b, firstPosition: start)
     }
 
     /// The largest batch any epoch uses.

@@ -96,4 +96,30 @@ public struct LearningRateSchedule: Sendable, Equatable, Codable {
         if warmupSteps > 0 && step < warmupSteps { lr *= Double(step + 1) / Double(warmupSteps) }
         return Float(lr)
     }
+
+    /// The rate at scale-invariant step `tau` — progress counted in steps of the base batch,
+    /// each step at batch B adding its gain r(s) (AdaScale; see `AdaptiveBatchSize`) — times
+    /// `factor`, the batch-size scaling rule's factor, which replaces `scalingBaseBatchSize`.
+    ///
+    /// The same shapes as `rate(step:…)`, read on that clock: an epoch of the schedule is
+    /// `stepsPerEpoch` base-batch steps (so `step:γ@30` takes over at τ = 29 · stepsPerEpoch),
+    /// the cosine runs over `epochs` · `stepsPerEpoch` of them, its floor scaled by `factor`,
+    /// and the warmup multiplies by min(1, (τ + 1)/N). At the base batch (gain 1, factor 1),
+    /// τ is the step count and the rate is `rate(step:…)`'s.
+    public func rate(scaleInvariantStep tau: Double, stepsPerEpoch: Double, epochs: Int, factor: Double) -> Float {
+        var lr = Double(base) * factor
+        let perEpoch = max(stepsPerEpoch, 1)
+        switch shape {
+        case .constant: break
+        case .step(let gamma, let milestones):
+            let epoch = Int((tau / perEpoch).rounded(.down)) + 1
+            lr *= pow(Double(gamma), Double(milestones.filter { $0 <= epoch }.count))
+        case .cosine(let floor):
+            let progress = tau / (perEpoch * Double(max(epochs, 1)))
+            let f = Double(floor) * factor
+            lr = f + (lr - f) * (1 + cos(Double.pi * min(max(progress, 0), 1))) / 2
+        }
+        if warmupSteps > 0 && tau < Double(warmupSteps) { lr *= min(1, (tau + 1) / Double(warmupSteps)) }
+        return Float(lr)
+    }
 }

@@ -28,11 +28,20 @@ public struct EpochRecord: Codable, Sendable, Equatable {
     public var wallSeconds: Double
     /// The gradient noise scale B_simple = tr(Σ)/|G|² estimated over the epoch, when measured.
     public var noiseScale: Double?
+    /// Under `--batch-size auto`: r(s), the gain of the batch in use at the last decision
+    /// (base-batch steps one step is worth).
+    public var gain: Double?
+    /// Under auto: E(B) = r(s)/s of the batch in use at the last decision.
+    public var efficiency: Double?
+    /// Under auto: the goodput the last decision predicted for the batch in use (base-batch
+    /// samples of progress per second); nil when timing took no part (`--reproducible`).
+    public var goodput: Double?
 
     /// A record with these values; see the properties for their units.
     public init(epoch: Int, step: Int, learningRate: Double, batchSize: Int, trainLoss: Double,
                 trainAccuracy: Double? = nil, validationLoss: Double? = nil, validationAccuracy: Double? = nil,
-                samplesPerSecond: Double, wallSeconds: Double, noiseScale: Double? = nil) {
+                samplesPerSecond: Double, wallSeconds: Double, noiseScale: Double? = nil,
+                gain: Double? = nil, efficiency: Double? = nil, goodput: Double? = nil) {
         self.epoch = epoch
         self.step = step
         self.learningRate = learningRate
@@ -44,6 +53,9 @@ public struct EpochRecord: Codable, Sendable, Equatable {
         self.samplesPerSecond = samplesPerSecond
         self.wallSeconds = wallSeconds
         self.noiseScale = noiseScale
+        self.gain = gain
+        self.efficiency = efficiency
+        self.goodput = goodput
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable, Sendable {
@@ -57,6 +69,7 @@ public struct EpochRecord: Codable, Sendable, Equatable {
         case samplesPerSecond = "samples_per_second"
         case wallSeconds = "wall_seconds"
         case noiseScale = "noise_scale"
+        case gain, efficiency, goodput
     }
 
     /// One encoded field: an integer, or a real number that is `nil` when absent or not finite.
@@ -76,6 +89,7 @@ public struct EpochRecord: Codable, Sendable, Equatable {
             (.validationLoss, real(validationLoss)), (.validationAccuracy, real(validationAccuracy)),
             (.samplesPerSecond, real(samplesPerSecond)), (.wallSeconds, real(wallSeconds)),
             (.noiseScale, real(noiseScale)),
+            (.gain, real(gain)), (.efficiency, real(efficiency)), (.goodput, real(goodput)),
         ]
     }
 
@@ -113,6 +127,7 @@ public struct EpochRecord: Codable, Sendable, Equatable {
                   trainLoss: try real(.trainLoss) ?? .nan, trainAccuracy: try real(.trainAccuracy),
                   validationLoss: try real(.validationLoss), validationAccuracy: try real(.validationAccuracy),
                   samplesPerSecond: try real(.samplesPerSecond) ?? .nan, wallSeconds: try real(.wallSeconds) ?? .nan,
-                  noiseScale: try real(.noiseScale))
+                  noiseScale: try real(.noiseScale),
+                  gain: try real(.gain), efficiency: try real(.efficiency), goodput: try real(.goodput))
     }
 }

@@ -101,6 +101,10 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     /// The per-sample input shape the spec's model takes (set once the data is loaded); nil
     /// for the MLP of `layers`.
     public var inputShape: [Int]? = nil
+    /// `--batch-size auto`: the batch chosen while training, from `batchSizes`' constant
+    /// `minimum` on; nil for the batch sizes of `batchSizes`. Checkpoints written before it
+    /// existed have none.
+    public var adaptiveBatch: AdaptiveBatchSize? = nil
 
     /// Checks the settings the parts do not check themselves: at least 1 epoch, a patience of at
     /// least 1, a valid microsharding. The model is checked by `makeModel()`.
@@ -190,6 +194,8 @@ public struct TrainingState: Sendable, Equatable, Codable {
     /// resumed run is refused other data of the same size. Checkpoints written before it was
     /// stored have none (nil when decoded), and resume on the sample count alone.
     public var trainingDigest: String?
+    /// Where a `--batch-size auto` run stands; nil for other runs.
+    public var adaptive: AdaptiveBatchState?
     /// One record per finished epoch.
     public var history: [EpochRecord] = []
 

@@ -19,8 +19,10 @@ public final class TrainingSession {
     /// The validation set evaluated after each epoch, or nil.
     public let validation: Dataset?
     /// Where the run stands; a checkpoint stores it.
-    public private(set) var state: TrainingState
+    public internal(set) var state: TrainingState
     private var bestParameters: [Float]?
+    /// The learning rate of the last step run (for the epoch's record).
+    var lastLearningRate: Float?
 
     /// Write a checkpoint after every this many steps (besides the one at each epoch's end).
     public var checkpointEvery: Int?
@@ -40,6 +42,8 @@ public final class TrainingSession {
     public private(set) var lastPhases: StepPhases?
     /// Batches in the last epoch finished, updates and skipped ones; 0 before the first.
     public private(set) var lastEpochSteps = 0
+    /// Samples trained on in the last epoch finished (skipped batches left out); 0 before the first.
+    public private(set) var lastEpochSamples = 0
 
     /// Progress within an epoch.
     public struct Progress: Sendable {
@@ -89,7 +93,12 @@ public final class TrainingSession {
                 processGroup: (any ProcessGroup)? = nil) throws {
         scheduler = try EpochScheduler(sampleCount: train.count, seed: configuration.seed,
                                        batchSizes: configuration.batchSizes, lastBatch: configuration.lastBatch)
-        trainer = try configuration.makeTrainer(topology: topology, plan: plan, maxBatchSize: scheduler.maxBatchSize,
+        let processes = processGroup?.size ?? 1
+        if let auto = configuration.adaptiveBatch {
+            try Self.checkAdaptive(auto, configuration: configuration, workers: plan.workerCount, processes: processes)
+        }
+        trainer = try configuration.makeTrainer(topology: topology, plan: plan,
+                                                maxBatchSize: configuration.adaptiveBatch.map { min($0.maximum, train.count) } ?? scheduler.maxBatchSize,
                                                 processGroup: processGroup)
         let model = trainer.trainedModel
         try trainer.validate(train)
@@ -105,6 +114,7 @@ public final class TrainingSession {
         state.trainingSamples = train.count
         let digest = Self.digest(of: train)
         state.trainingDigest = digest
+        state.adaptive = configuration.adaptiveBatch.map { AdaptiveBatchState(settings: $0, workers: plan.workerCount * processes) }
         if let resume {
             if let n = resume.state.trainingSamples, n != train.count {
                 throw ConfigurationError("the checkpoint's run trained on \(n) samples but the training data now has \(train.count); resume with the same data (and \(parameter: "validationSplit")) it started with")
@@ -115,7 +125,11 @@ public final class TrainingSession {
                 throw ConfigurationError("the training data is not the data the checkpoint's run trained on (the same \(train.count) samples, but other values: SHA-256 \(digest.prefix(12))… against \(stored.prefix(12))…); resume with the same data (and \(parameter: "labelColumn"), \(parameter: "divisor")) it started with")
             }
             let s = resume.state
-            guard s.epoch >= 1, s.stepInEpoch >= 0, s.epoch > configuration.epochs || s.stepInEpoch <= scheduler.steps(epoch: s.epoch),
+            let inEpoch = s.adaptive.map { a in
+                a.segmentFirstStep <= s.stepInEpoch && a.position(stepInEpoch: s.stepInEpoch, sampleCount: .max) <= train.count
+            } ?? (s.stepInEpoch <= scheduler.steps(epoch: s.epoch))
+            guard s.epoch >= 1, s.stepInEpoch >= 0, s.epoch > configuration.epochs || inEpoch,
+                  (s.adaptive != nil) == (configuration.adaptiveBatch != nil),
                   s.scheduleStep >= s.optimizerSteps, s.optimizerSteps >= 0 else {
                 throw ConfigurationError("the checkpoint's training state is inconsistent (epoch \(s.epoch), step \(s.stepInEpoch) of the epoch); it was not written by this Batchwise")
             }
@@ -180,9 +194,11 @@ public final class TrainingSession {
             try events.checkpoint(self)
             checkpointed = state.scheduleStep
         }
-        while !state.isComplete(epochs: epochs) {
-            let plan = scheduler.plan(epoch: state.epoch)
-            while state.stepInEpoch < plan.steps {
+        epochs: while !state.isComplete(epochs: epochs) {
+            // The epoch, or (under `--batch-size auto`) the rest of it at the batch in use; its
+            // step k is the epoch's step `first + k`.
+            let (plan, first) = currentPlan()
+            while state.stepInEpoch - first < plan.steps {
                 if let reason = stopRequest?.reason {
                     if checkpointed != state.scheduleStep { try checkpoint() }
                     return .stopped(atStep: state.scheduleStep, reason: reason)
@@ -191,13 +207,15 @@ public final class TrainingSession {
                     try checkpoint()
                     return .paused(atStep: state.scheduleStep)
                 }
-                let end = nextStop(plan: plan)
-                try runSteps(plan, to: end)
-                events.progress(Progress(epoch: state.epoch, step: state.stepInEpoch, steps: plan.steps,
+                // A new batch size takes over from the next step on: plan the rest anew.
+                if adaptationDue, try adaptBatchSize() { continue epochs }
+                let end = nextStop(plan: plan, first: first)
+                try runSteps(plan, first: first, to: end)
+                events.progress(Progress(epoch: state.epoch, step: state.stepInEpoch, steps: first + plan.steps,
                                          runningLoss: state.epochSums.lossSum / Double(max(state.epochSums.samples, 1)),
                                          samplesPerSecond: Double(state.epochSums.samples) / max(state.epochSums.seconds, 1e-9),
                                          elapsedSeconds: state.epochSums.seconds))
-                if let every = checkpointEvery, state.scheduleStep % every == 0, state.stepInEpoch < plan.steps {
+                if let every = checkpointEvery, state.scheduleStep % every == 0, state.stepInEpoch - first < plan.steps {
                     try checkpoint()
                 }
             }
@@ -211,11 +229,12 @@ public final class TrainingSession {
         return .completed
     }
 
-    /// The step at which the current job must end.
-    private func nextStop(plan: EpochPlan) -> Int {
+    /// The epoch's step at which the current job must end.
+    private func nextStop(plan: EpochPlan, first: Int) -> Int {
         let start = state.stepInEpoch
         // Steps left in the epoch bound every distance, so no sum below can overflow.
-        var left = plan.steps - start
+        var left = plan.steps - (start - first)
+        if let steps = stepsToNextDecision { left = min(left, steps) }
         if let every = checkpointEvery { left = min(left, every - state.scheduleStep % every) }
         if let maxSteps { left = min(left, max(1, maxSteps - state.scheduleStep)) }
         if progressUpdatesPerEpoch > 0 { left = min(left, max(1, plan.steps / progressUpdatesPerEpoch)) }
@@ -223,16 +242,19 @@ public final class TrainingSession {
         return start + left
     }
 
-    private func runSteps(_ plan: EpochPlan, to end: Int) throws {
+    /// Runs the epoch's steps from `state.stepInEpoch` to `end`: steps `… - first` of `plan`.
+    private func runSteps(_ plan: EpochPlan, first: Int, to end: Int) throws {
         let start = state.stepInEpoch
-        let rates = (start..<end).map { t in
+        let rates = state.adaptive != nil ? adaptiveRates(count: end - start) : (start..<end).map { t in
             configuration.learningRate.rate(step: state.scheduleStep + (t - start), epoch: plan.epoch, epochs: configuration.epochs,
                                             stepInEpoch: t, stepsInEpoch: plan.steps, batchSize: plan.batchSize)
         }
-        let report = try trainer.trainSteps(plan, on: train, steps: start..<end, learningRates: rates,
+        let report = try trainer.trainSteps(plan, on: train, steps: (start - first)..<(end - first), learningRates: rates,
                                             onNonFinite: configuration.onNonFinite, stop: stopRequest)
         // Short of `end` when a stop request ended the job early.
         let done = report.steps + report.skipped
+        if done > 0 { lastLearningRate = rates[done - 1] }
+        recordAdaptive(report, plan: plan, steps: (start - first)..<(start - first + done))
         state.stepInEpoch = start + done
         state.scheduleStep += done
         state.optimizerSteps = trainer.step
@@ -247,7 +269,7 @@ public final class TrainingSession {
         let evaluation = try validation.map { try trainer.evaluate(on: $0) }
         let sums = state.epochSums
         let samples = max(sums.samples, 1)
-        let lastRate = configuration.learningRate.rate(
+        let lastRate = state.adaptive != nil ? (lastLearningRate ?? adaptiveRates(count: 1)[0]) : configuration.learningRate.rate(
             step: max(state.scheduleStep - 1, 0), epoch: plan.epoch, epochs: configuration.epochs,
             stepInEpoch: max(plan.steps - 1, 0), stepsInEpoch: plan.steps, batchSize: plan.batchSize)
         let record = EpochRecord(
@@ -256,10 +278,13 @@ public final class TrainingSession {
             trainAccuracy: train.classCount == nil ? nil : Double(sums.correct) / Double(samples),
             validationLoss: evaluation?.loss, validationAccuracy: evaluation?.accuracy,
             samplesPerSecond: Double(sums.samples) / max(sums.seconds, 1e-9),
-            wallSeconds: state.wallSeconds, noiseScale: trainer.noiseScale.value)
+            wallSeconds: state.wallSeconds, noiseScale: trainer.noiseScale.value,
+            gain: state.adaptive?.decision?.gain, efficiency: state.adaptive?.decision?.efficiency,
+            goodput: state.adaptive?.decision?.goodput)
         state.history.append(record)
         lastPhases = sums.phases
         lastEpochSteps = sums.steps + sums.skipped
+        lastEpochSamples = sums.samples
         if let loss = evaluation?.loss {
             if loss < (state.bestValidationLoss ?? .infinity) {
                 state.bestValidationLoss = loss
@@ -275,6 +300,8 @@ public final class TrainingSession {
         }
         state.epoch += 1
         state.stepInEpoch = 0
+        state.adaptive?.segmentStart = 0
+        state.adaptive?.segmentFirstStep = 0
         state.epochSums = StepsReport()
         return record
     }
