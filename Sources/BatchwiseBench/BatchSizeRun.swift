@@ -10,8 +10,12 @@ import Batchwise
 /// boundary (the target may have been crossed at any step of that epoch). They are nil when no
 /// epoch reached it.
 public struct BatchSizeRun: Sendable, Equatable, Codable {
-    /// Samples per optimizer step.
+    /// Samples per optimizer step (for an auto run, the last batch size it trained at).
     public var batchSize: Int
+    /// For a run that chose its batch size as it trained (`--batch-size auto`): the batch
+    /// sizes it went through, in order; the JSON then writes `batch_size` as `"auto"` and this
+    /// list as `batch_sizes`. nil for a fixed batch size (`batch_sizes` is `null`).
+    public var batchSizes: [Int]? = nil
     /// The learning rate the run trained with (the base rate, scaled for this batch size).
     public var learningRate: Double
     /// Worker threads the run trained on.
@@ -30,6 +34,8 @@ public struct BatchSizeRun: Sendable, Equatable, Codable {
     public var samplesToTarget: Int?
     /// Epochs completed by then, counting from 1: the first epoch that met the target.
     public var epochsToTarget: Int?
+    /// Seconds the workers spent training up to the end of that epoch (validation not counted).
+    public var secondsToTarget: Double?
     /// Epochs the run completed (up to the target, or all `maxEpochs`).
     public var epochsRun: Int
     /// Optimizer steps the run took in those epochs.
@@ -50,9 +56,10 @@ public struct BatchSizeRun: Sendable, Equatable, Codable {
     public var noiseScale: Double?
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case batchSize = "batch_size", learningRate = "learning_rate", threads
+        case batchSize = "batch_size", batchSizes = "batch_sizes", learningRate = "learning_rate", threads
         case targetMetric = "target_metric", targetValue = "target_value", reached, diverged
         case stepsToTarget = "steps_to_target", samplesToTarget = "samples_to_target", epochsToTarget = "epochs_to_target"
+        case secondsToTarget = "seconds_to_target"
         case epochsRun = "epochs_run", stepsRun = "steps_run"
         case samplesPerSecond = "samples_per_second", trainingSeconds = "training_seconds", wallSeconds = "wall_seconds"
         case finalValidationLoss = "final_validation_loss", finalValidationAccuracy = "final_validation_accuracy"
@@ -83,6 +90,7 @@ public struct BatchSizeRun: Sendable, Equatable, Codable {
         self.diverged = diverged
         stepsToTarget = hit?.step
         epochsToTarget = hit?.epoch
+        secondsToTarget = hit?.wallSeconds
         samplesToTarget = hit.map { $0.epoch * trainingSamples }
         let last = records.last
         epochsRun = last?.epoch ?? 0
@@ -95,11 +103,45 @@ public struct BatchSizeRun: Sendable, Equatable, Codable {
         noiseScale = last?.noiseScale.flatMap { $0.isFinite ? $0 : nil }
     }
 
+    /// Decodes what `encode(to:)` writes: `batch_size` a number, or `"auto"` with the
+    /// `batch_sizes` it went through (the last of them is `batchSize`).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        batchSizes = try c.decodeIfPresent([Int].self, forKey: .batchSizes)
+        if let sizes = batchSizes {
+            guard try c.decode(String.self, forKey: .batchSize) == "auto", let last = sizes.last else {
+                throw DecodingError.dataCorruptedError(forKey: .batchSize, in: c, debugDescription: "batch_sizes goes with batch_size \"auto\"")
+            }
+            batchSize = last
+        } else {
+            batchSize = try c.decode(Int.self, forKey: .batchSize)
+        }
+        learningRate = try c.decode(Double.self, forKey: .learningRate)
+        threads = try c.decode(Int.self, forKey: .threads)
+        targetMetric = try c.decode(String.self, forKey: .targetMetric)
+        targetValue = try c.decode(Double.self, forKey: .targetValue)
+        reached = try c.decode(Bool.self, forKey: .reached)
+        diverged = try c.decode(Bool.self, forKey: .diverged)
+        stepsToTarget = try c.decodeIfPresent(Int.self, forKey: .stepsToTarget)
+        samplesToTarget = try c.decodeIfPresent(Int.self, forKey: .samplesToTarget)
+        epochsToTarget = try c.decodeIfPresent(Int.self, forKey: .epochsToTarget)
+        secondsToTarget = try c.decodeIfPresent(Double.self, forKey: .secondsToTarget)
+        epochsRun = try c.decode(Int.self, forKey: .epochsRun)
+        stepsRun = try c.decode(Int.self, forKey: .stepsRun)
+        samplesPerSecond = try c.decodeIfPresent(Double.self, forKey: .samplesPerSecond)
+        trainingSeconds = try c.decode(Double.self, forKey: .trainingSeconds)
+        wallSeconds = try c.decode(Double.self, forKey: .wallSeconds)
+        finalValidationLoss = try c.decodeIfPresent(Double.self, forKey: .finalValidationLoss)
+        finalValidationAccuracy = try c.decodeIfPresent(Double.self, forKey: .finalValidationAccuracy)
+        noiseScale = try c.decodeIfPresent(Double.self, forKey: .noiseScale)
+    }
+
     /// Encodes every key, writing `null` for a figure that does not exist (the synthesized
     /// encoder would leave such keys out).
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(batchSize, forKey: .batchSize)
+        if batchSizes != nil { try c.encode("auto", forKey: .batchSize) } else { try c.encode(batchSize, forKey: .batchSize) }
+        try c.encode(batchSizes, forKey: .batchSizes)
         try c.encode(learningRate, forKey: .learningRate)
         try c.encode(threads, forKey: .threads)
         try c.encode(targetMetric, forKey: .targetMetric)
@@ -109,6 +151,7 @@ public struct BatchSizeRun: Sendable, Equatable, Codable {
         try c.encode(stepsToTarget, forKey: .stepsToTarget)
         try c.encode(samplesToTarget, forKey: .samplesToTarget)
         try c.encode(epochsToTarget, forKey: .epochsToTarget)
+        try c.encode(secondsToTarget, forKey: .secondsToTarget)
         try c.encode(epochsRun, forKey: .epochsRun)
         try c.encode(stepsRun, forKey: .stepsRun)
         try c.encode(samplesPerSecond, forKey: .samplesPerSecond)

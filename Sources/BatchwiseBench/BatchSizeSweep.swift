@@ -1,7 +1,8 @@
 import Batchwise
 import Foundation
 
-/// What batch size buys: the same MLP, from the same seeded initial weights, trained at each
+/// What batch size buys: the same model (any ``BenchModel``: an MLP or a `Sequential` of
+/// layers), from the same seeded initial weights, trained at each
 /// batch size until the validation set meets a target (or `maxEpochs` pass), for
 /// ``BatchSizeReport``.
 ///
@@ -24,8 +25,10 @@ public struct BatchSizeSweep: Sendable {
 
     /// Ascending, each at least 1, no repeats.
     public let batchSizes: [Int]
-    /// Layer widths of the MLP, input first.
-    public let widths: [Int]
+    /// The model every run trains.
+    public let model: BenchModel
+    /// Layer widths of the MLP, input first; empty for a spec model.
+    public var widths: [Int] { model.widths }
     /// What each run trains until.
     public let target: BatchSizeTarget
     /// The most epochs a run trains before it gives up on the target.
@@ -37,12 +40,20 @@ public struct BatchSizeSweep: Sendable {
     /// The seed of the initial weights and the shuffles, the same for every batch size.
     public let seed: UInt64
 
-    /// A sweep over `batchSizes` (sorted ascending).
+    /// A sweep of the MLP of `widths`; see `init(batchSizes:model:…)`.
+    /// - Throws: `ConfigurationError` naming the parameter, widths that make no MLP among them.
+    public init(batchSizes: [Int], widths: [Int], target: BatchSizeTarget, maxEpochs: Int = 200,
+                learningRate: Float = 0.05, baseBatchSize: Int? = 32, seed: UInt64 = 1) throws(ConfigurationError) {
+        try self.init(batchSizes: batchSizes, model: try BenchModel(widths: widths), target: target, maxEpochs: maxEpochs,
+                      learningRate: learningRate, baseBatchSize: baseBatchSize, seed: seed)
+    }
+
+    /// A sweep of `model` over `batchSizes` (sorted ascending).
     ///
     /// - Throws: `ConfigurationError` naming the parameter: no batch size, one below 1 or given
-    ///   twice, a bad model, `maxEpochs` below 1, a learning rate that is not a finite number
-    ///   above 0, or a base batch size below 1.
-    public init(batchSizes: [Int], widths: [Int], target: BatchSizeTarget, maxEpochs: Int = 200,
+    ///   twice, `maxEpochs` below 1, a learning rate that is not a finite number above 0, or a
+    ///   base batch size below 1.
+    public init(batchSizes: [Int], model: BenchModel, target: BatchSizeTarget, maxEpochs: Int = 200,
                 learningRate: Float = 0.05, baseBatchSize: Int? = 32, seed: UInt64 = 1) throws(ConfigurationError) {
         guard !batchSizes.isEmpty else { throw ConfigurationError("\(parameter: "batchSizes") lists no batch size") }
         if let bad = batchSizes.first(where: { $0 < 1 }) {
@@ -51,14 +62,13 @@ public struct BatchSizeSweep: Sendable {
         if let twice = batchSizes.first(where: { b in batchSizes.filter { $0 == b }.count > 1 }) {
             throw ConfigurationError("\(parameter: "batchSizes") lists batch size \(twice) twice")
         }
-        _ = try MLP(widths: widths)
         guard maxEpochs >= 1 else { throw ConfigurationError("\(parameter: "maxEpochs") must be at least 1 (got \(maxEpochs))") }
         guard learningRate.isFinite && learningRate > 0 else {
             throw ConfigurationError("\(parameter: "learningRate") must be a finite number above 0 (got \(learningRate))")
         }
         if let b = baseBatchSize, b < 1 { throw ConfigurationError("\(parameter: "baseBatchSize") must be at least 1 (got \(b))") }
         self.batchSizes = batchSizes.sorted()
-        self.widths = widths
+        self.model = model
         self.target = target
         self.maxEpochs = maxEpochs
         self.learningRate = learningRate
@@ -101,9 +111,11 @@ public struct BatchSizeSweep: Sendable {
 
     /// The configuration of the run at `batchSize`.
     public func configuration(batchSize: Int, threads: Int) throws(ConfigurationError) -> TrainingConfiguration {
-        try TrainingConfiguration(layers: widths, optimizer: .sgd(try SGD(momentum: Self.momentum)), learningRate: schedule,
-                                  batchSizes: try BatchSizeSchedule(constant: batchSize), epochs: maxEpochs, seed: seed,
-                                  threads: threads)
+        var configuration = try TrainingConfiguration(
+            layers: widths, optimizer: .sgd(try SGD(momentum: Self.momentum)), learningRate: schedule,
+            batchSizes: try BatchSizeSchedule(constant: batchSize), epochs: maxEpochs, seed: seed, threads: threads)
+        model.configure(&configuration)
+        return configuration
     }
 
     /// Stops a session at the epoch that met the target.
@@ -152,10 +164,11 @@ public struct BatchSizeSweep: Sendable {
             finished(run)
         }
         let setup = BatchSizeSetup(
-            task: task, trainingSamples: train.count, validationSamples: validation.count, widths: widths,
+            task: task, trainingSamples: train.count, validationSamples: validation.count, widths: widths, model: model.description,
             threads: plan.workerCount, processingUnits: plan.units.map(\.osIndex), seed: seed, target: target,
             learningRateRule: learningRateRule, maxEpochs: maxEpochs,
             machine: "\(topology.coreCount) core(s), \(topology.processingUnitCount) PU(s)", date: date)
+        // The auto row (`--batch-size auto`, once the trainer has it) is `BatchSizeReport.auto`.
         return BatchSizeReport(setup: setup, runs: runs)
     }
 }

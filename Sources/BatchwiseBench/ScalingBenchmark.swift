@@ -2,23 +2,27 @@ import Batchwise
 import BatchwiseReporting
 import Foundation
 
-/// Strong scaling of one training step: the same MLP and batch trained at several thread
-/// counts, every step timed, for ``ScalingReport``.
+/// Strong scaling of one training step: the same model and batch trained at several thread
+/// counts, every step timed, for ``ScalingReport``. The model is any model `batchwise train`
+/// trains (a ``BenchModel``: an MLP, or a `Sequential` of layers such as convolutions).
 ///
 /// Per thread count: the single-thread sgemm rate on that count's shard shapes is measured on
 /// the calling thread (before any worker starts), the peak-memory mark is reset, a `Trainer`
 /// is built (SGD, momentum 0.9) and takes `warmupSteps` untimed steps, then `timedSteps`
 /// steps back to back in one job per epoch, as training runs them; each step's wall time
 /// (`StepsReport.stepSeconds`, taken by worker 0) and the phases are kept.
-/// The data are seeded synthetic classes, so the weights change and the work is real.
+/// The data are the caller's (a user's training set), or else seeded synthetic classes shaped
+/// by the model, so the weights change and the work is real.
 ///
 /// ```swift
 /// let bench = try ScalingBenchmark(widths: [784, 256, 256, 10], batchSize: 128, threadCounts: [1, 2])
 /// print(try bench.run(on: Topology()).rows.map(\.speedup))
 /// ```
 public struct ScalingBenchmark: Sendable {
-    /// Layer widths of the MLP, input first.
-    public let widths: [Int]
+    /// The model trained.
+    public let model: BenchModel
+    /// Layer widths of the MLP, input first; empty for a spec model.
+    public var widths: [Int] { model.widths }
     /// Samples per step, at every thread count.
     public let batchSize: Int
     /// Ascending, each at least 1, no repeats.
@@ -48,15 +52,25 @@ public struct ScalingBenchmark: Sendable {
         min(256, max(8, 4_000_000 / max(1, batchSize * features * MemoryLayout<Float>.stride)))
     }
 
-    /// A benchmark at `threadCounts` (sorted ascending).
-    ///
-    /// - Throws: `ConfigurationError` naming the parameter: a width out of range, a batch size,
-    ///   thread count or timed-step count below 1, negative warm-up steps, a non-positive
-    ///   learning rate, or an explicit PU list as placement (it fits only one thread count).
+    /// A benchmark of the MLP of `widths` at `threadCounts` (sorted ascending); see
+    /// `init(model:…)`.
+    /// - Throws: `ConfigurationError` naming the parameter, a width out of range among them.
     public init(widths: [Int], batchSize: Int, threadCounts: [Int], timedSteps: Int = 20, warmupSteps: Int = 3,
                 placement: Placement = .compact, oversubscribe: Bool = false, seed: UInt64 = 1,
                 learningRate: Float = 0.001, allReduce: AllReduceStrategy = .automatic) throws(ConfigurationError) {
-        _ = try MLP(widths: widths)
+        try self.init(model: try BenchModel(widths: widths), batchSize: batchSize, threadCounts: threadCounts,
+                      timedSteps: timedSteps, warmupSteps: warmupSteps, placement: placement, oversubscribe: oversubscribe,
+                      seed: seed, learningRate: learningRate, allReduce: allReduce)
+    }
+
+    /// A benchmark of `model` at `threadCounts` (sorted ascending).
+    ///
+    /// - Throws: `ConfigurationError` naming the parameter: a batch size, thread count or
+    ///   timed-step count below 1, negative warm-up steps, a non-positive learning rate, or an
+    ///   explicit PU list as placement (it fits only one thread count).
+    public init(model: BenchModel, batchSize: Int, threadCounts: [Int], timedSteps: Int = 20, warmupSteps: Int = 3,
+                placement: Placement = .compact, oversubscribe: Bool = false, seed: UInt64 = 1,
+                learningRate: Float = 0.001, allReduce: AllReduceStrategy = .automatic) throws(ConfigurationError) {
         guard batchSize >= 1 else { throw ConfigurationError("\(parameter: "batchSize") must be at least 1 (got \(batchSize))") }
         guard !threadCounts.isEmpty else { throw ConfigurationError("\(parameter: "threadCounts") lists no thread count") }
         if let bad = threadCounts.first(where: { $0 < 1 }) {
@@ -76,7 +90,7 @@ public struct ScalingBenchmark: Sendable {
         if case .explicit = placement {
             throw ConfigurationError("bench scaling takes \(parameter: "placement") compact or scatter; a PU list fits only one thread count")
         }
-        self.widths = widths
+        self.model = model
         self.batchSize = batchSize
         self.threadCounts = threadCounts.sorted()
         self.timedSteps = timedSteps
@@ -117,22 +131,42 @@ public struct ScalingBenchmark: Sendable {
         }
     }
 
+    /// The data a run without data of its own trains on: seeded synthetic classes, as many
+    /// samples as `distinctBatches` allows, of the model's input width and output classes.
+    public func syntheticData() throws(ConfigurationError) -> Dataset {
+        let built = try model.makeModel()
+        let batches = Self.distinctBatches(batchSize: batchSize, features: built.inputWidth)
+        return Dataset.synthetic(samples: batchSize * min(warmupSteps + timedSteps, batches),
+                                 features: built.inputWidth, classes: max(2, built.outputWidth), seed: seed)
+    }
+
     /// Runs the benchmark at every thread count, smallest first; `measured` is called after each.
-    /// - Throws: `ConfigurationError` for a plan or model this machine cannot run,
-    ///   `TrainingError` if the loss stops being finite.
-    public func run(on topology: Topology, measured: (ScalingMeasurement) -> Void = { _ in }) throws -> ScalingReport {
+    /// - Parameters:
+    ///   - data: the training samples the steps take their batches from (a user's data set), or
+    ///     nil for `syntheticData()`; `dataName` says what they are in the report.
+    /// - Throws: `ConfigurationError` for a plan or model this machine cannot run, data the
+    ///   model cannot take or fewer samples than a batch; `TrainingError` if the loss stops
+    ///   being finite.
+    public func run(on topology: Topology, data given: Dataset? = nil, dataName: String? = nil,
+                    measured: (ScalingMeasurement) -> Void = { _ in }) throws -> ScalingReport {
         let date = ISO8601DateFormatter().string(from: Date())
         let plans = try plans(on: topology)
-        let model = try MLP(widths: widths)
-        let batches = Self.distinctBatches(batchSize: batchSize, features: widths[0])
-        let data = Dataset.synthetic(samples: batchSize * min(warmupSteps + timedSteps, batches),
-                                     features: widths[0], classes: widths[widths.count - 1], seed: seed)
+        let model = try self.model.makeModel()
+        let data = try given ?? syntheticData()
+        try model.validate(data)
+        guard data.count >= batchSize else {
+            throw ConfigurationError("\(parameter: "batchSize") \(batchSize) is larger than the \(data.count) samples of \(data.name)")
+        }
+        let work = StepWork(model: model)
+        guard !work.gemmShapes(shard: 1).isEmpty else {
+            throw ConfigurationError("the model \(self.model) makes no matrix products (no dense or convolution layer) to measure against the sgemm rate")
+        }
         var rates: [Int: SgemmRate] = [:]
         var measurements: [ScalingMeasurement] = []
         for plan in plans {
             let shard = ShardPlan(batchSize: batchSize, workers: plan.workerCount).shard(0).count
             // Timed before this count's workers exist, so nothing else competes for the core.
-            let sgemm = rates[shard] ?? SgemmRate.measure(shapes: GemmShape.trainingStep(widths: widths, shard: shard), shard: shard)
+            let sgemm = rates[shard] ?? SgemmRate.measure(shapes: work.gemmShapes(shard: shard), shard: shard)
             rates[shard] = sgemm
             let memory = PeakResidentMemory()
             let timed = try timeSteps(model: model, data: data, topology: topology, plan: plan)
@@ -143,21 +177,25 @@ public struct ScalingBenchmark: Sendable {
             measured(measurement)
         }
         let setup = ScalingSetup(
-            widths: widths, batchSize: batchSize, flopsPerSample: model.flopsPerSample, timedSteps: timedSteps,
+            widths: widths, batchSize: batchSize, flopsPerSample: work.flopsPerSample, timedSteps: timedSteps,
             warmupSteps: warmupSteps, placement: placement.description, seed: seed, learningRate: learningRate,
             blas: Gemm.backendName,
             machine: "\(topology.packageCount) package(s), \(topology.numaNodeCount) NUMA node(s), \(topology.coreCount) core(s), \(topology.processingUnitCount) PU(s)",
-            date: date)
+            date: date, model: self.model.description, parameters: work.parameters,
+            data: given == nil ? "synthetic data" : (dataName ?? data.name))
         return try ScalingReport(setup: setup, measurements: measurements)
     }
 
     /// Builds a trainer on `plan`, takes the warm-up steps, then times the steps back to back
     /// in as few jobs as the epochs allow (one per epoch), as training runs them.
     /// The trainer (its workers and buffers) is gone when this returns.
-    private func timeSteps(model: MLP, data: Dataset, topology: Topology, plan: PlacementPlan) throws
+    private func timeSteps(model: any PredictionModel, data: Dataset, topology: Topology, plan: PlacementPlan) throws
         -> (seconds: [Double], phases: StepPhases, strategy: AllReduceStrategy) {
-        let trainer = try Trainer(model: model, optimizer: try SGD(momentum: 0.9), topology: topology, plan: plan,
-                                  maxBatchSize: batchSize, seed: seed, allReduce: allReduce)
+        func make<M: PredictionModel>(_ model: M) throws -> any ModelTrainer {
+            try Trainer(model: model, optimizer: try SGD(momentum: 0.9), topology: topology, plan: plan,
+                        maxBatchSize: batchSize, seed: seed, allReduce: allReduce)
+        }
+        let trainer = try make(model)
         let scheduler = try EpochScheduler(sampleCount: data.count, seed: seed, batchSizes: try BatchSizeSchedule(constant: batchSize))
         let perEpoch = scheduler.steps(epoch: 1)
         var epochPlan = scheduler.plan(epoch: 1)
@@ -171,7 +209,8 @@ public struct ScalingBenchmark: Sendable {
                 if epochPlan.epoch != passes + 1 { epochPlan = scheduler.plan(epoch: passes + 1) }
                 let n = min(left, perEpoch - t)
                 let report = try trainer.trainSteps(epochPlan, on: data, steps: t..<(t + n),
-                                                    learningRates: Array(repeating: learningRate, count: n))
+                                                    learningRates: Array(repeating: learningRate, count: n),
+                                                    onNonFinite: .stop, stop: nil)
                 step += n
                 left -= n
                 guard timed else { continue }

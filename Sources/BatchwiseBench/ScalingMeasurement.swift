@@ -34,11 +34,18 @@ public struct ScalingMeasurement: Sendable {
 
 /// What was run, for the headers of the table, the JSON and the plot.
 public struct ScalingSetup: Sendable {
-    /// Layer widths, input first.
+    /// Layer widths of an MLP, input first; empty for a spec model (see `model`).
     public var widths: [Int]
+    /// The model as `BenchModel` describes it ("784-1024-10 relu", "conv1d(8,3) … on 1×32").
+    public var model: String
+    /// Trainable parameters of the model.
+    public var parameters: Int
+    /// What the steps trained on: "synthetic data", or the data file's name.
+    public var data: String
     /// Samples per step.
     public var batchSize: Int
-    /// Useful floating-point work per sample (`MLP.flopsPerSample`: 6 × trainable parameters).
+    /// Useful floating-point work per sample (`StepWork.flopsPerSample`: 6 × trainable
+    /// parameters for an MLP; 6 × outputs × input channels × kernel size for a convolution).
     public var flopsPerSample: Double
     /// Steps timed per thread count.
     public var timedSteps: Int
@@ -59,8 +66,12 @@ public struct ScalingSetup: Sendable {
 
     /// A setup with these values; see the properties for their units.
     public init(widths: [Int], batchSize: Int, flopsPerSample: Double, timedSteps: Int, warmupSteps: Int,
-                placement: String, seed: UInt64, learningRate: Float, blas: String, machine: String, date: String) {
+                placement: String, seed: UInt64, learningRate: Float, blas: String, machine: String, date: String,
+                model: String? = nil, parameters: Int? = nil, data: String = "synthetic data") {
         self.widths = widths
+        self.model = model ?? widths.map(String.init).joined(separator: "-") + " relu"
+        self.parameters = parameters ?? Int((flopsPerSample / 6).rounded())
+        self.data = data
         self.batchSize = batchSize
         self.flopsPerSample = flopsPerSample
         self.timedSteps = timedSteps
@@ -73,6 +84,6 @@ public struct ScalingSetup: Sendable {
         self.date = date
     }
 
-    /// "784-1024-1024-10".
-    public var modelName: String { widths.map(String.init).joined(separator: "-") }
+    /// "784-1024-1024-10 relu", or a spec model's layers and input shape.
+    public var modelName: String { model }
 }

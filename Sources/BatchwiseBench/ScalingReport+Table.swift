@@ -28,11 +28,11 @@ extension ScalingReport {
         let s = setup
         return [
             "machine: \(s.machine); BLAS \(s.blas); \(s.date)",
-            "model: \(s.modelName) relu, cross-entropy, \(Self.grouped(s.flopsPerSample / 6)) parameters, "
-                + String(format: "%.2f", s.flopsPerSample / 1e6) + " MFLOP/sample (6 × parameters); batch \(s.batchSize); "
+            "model: \(s.modelName), cross-entropy, \(Self.grouped(Double(s.parameters))) parameters, "
+                + String(format: "%.2f", s.flopsPerSample / 1e6) + " MFLOP/sample (useful work: 6 × dense parameters, 6 × outputs × channels × kernel per convolution); batch \(s.batchSize); "
                 + "SGD momentum 0.9, lr \(s.learningRate)",
             "run: \(s.warmupSteps) warm-up + \(s.timedSteps) timed steps per thread count, placement \(s.placement), "
-                + "seed \(s.seed), synthetic data; PUs: "
+                + "seed \(s.seed), \(s.data); PUs: "
                 + rows.map { "\($0.threads)→\($0.processingUnits.map(String.init).joined(separator: ","))" }.joined(separator: "  ")
                 + "; all-reduce: " + rows.map { "\($0.threads)→\($0.allReduce)" }.joined(separator: "  "),
         ]
@@ -53,7 +53,7 @@ extension ScalingReport {
         notes.append("of peak: GFLOP/s / (one thread's sgemm rate × threads); the rate is this model's products at the thread count's shard, timed on the calling thread in this run (median of 7):")
         if let first = rows.first, first.executedFlopsPerSample < first.flopsPerSample * 0.995 {
             let uncounted = 1 - first.executedFlopsPerSample / first.flopsPerSample
-            notes.append("  6 × parameters includes work a step never does (the first layer's input gradient, biases): "
+            notes.append("  the useful-work count includes work a step never does (the first layer's input gradient, dense biases): "
                          + Self.percent(uncounted) + " of it here, so 'of peak' can pass 100%. Counting only the products run: "
                          + rows.map { "\($0.threads) thread(s) " + Self.percent($0.executedPeakShare) }.joined(separator: ", ") + ".")
         }

@@ -14,9 +14,16 @@ public struct ScalingRow: Sendable, Equatable, Codable {
     public var processingUnits: [Int]
     /// Samples per step.
     public var batchSize: Int
-    /// Layer widths of the MLP, input first.
+    /// Layer widths of an MLP, input first; empty for a spec model.
     public var layers: [Int]
-    /// Useful floating-point work per sample (6 × trainable parameters).
+    /// The model: "784-1024-1024-10 relu", or a spec's layers "on" its input shape.
+    public var model: String
+    /// Trainable parameters of the model.
+    public var parameters: Int
+    /// What the steps trained on: "synthetic data" or the data file.
+    public var data: String
+    /// Useful floating-point work per sample (`StepWork`: 6 × parameters of the dense layers,
+    /// 6 × outputs × input channels × kernel size of the convolutions).
     public var flopsPerSample: Double
     /// Steps timed.
     public var timedSteps: Int
@@ -48,8 +55,8 @@ public struct ScalingRow: Sendable, Equatable, Codable {
     public var sgemmGflopsSingleThread: Double
     /// Samples per thread the sgemm shapes were taken at: ⌈batch / threads⌉.
     public var sgemmShard: Int
-    /// gflops / (sgemmGflopsSingleThread × threads). Can pass 1: the 6 × parameters convention
-    /// counts work a step never does (the first layer's input gradient).
+    /// gflops / (sgemmGflopsSingleThread × threads). Can pass 1: the useful-work convention
+    /// counts work a step never does (the first layer's input gradient, the dense biases).
     public var peakShare: Double
     /// FLOPs per sample of the sgemm products a step really makes (Σ 2mnk of the shard's
     /// shapes / shard).
@@ -79,7 +86,7 @@ public struct ScalingRow: Sendable, Equatable, Codable {
     public var date: String
 
     enum CodingKeys: String, CodingKey {
-        case threads, processingUnits = "processing_units", batchSize = "batch_size", layers
+        case threads, processingUnits = "processing_units", batchSize = "batch_size", layers, model, parameters, data
         case flopsPerSample = "flops_per_sample", timedSteps = "timed_steps", warmupSteps = "warmup_steps", placement, allReduce = "all_reduce"
         case samplesPerSecond = "samples_per_second", stepSecondsMedian = "step_seconds_median"
         case stepSecondsP10 = "step_seconds_p10", stepSecondsP90 = "step_seconds_p90", stepSeconds = "step_seconds"
@@ -146,6 +153,7 @@ public struct ScalingReport: BenchReport {
         let executed = m.sgemm.shapes.reduce(0) { $0 + $1.flops } / Double(m.sgemm.shard)
         return ScalingRow(
             threads: m.threads, processingUnits: m.processingUnits, batchSize: setup.batchSize, layers: setup.widths,
+            model: setup.model, parameters: setup.parameters, data: setup.data,
             flopsPerSample: setup.flopsPerSample, timedSteps: m.stepSeconds.count, warmupSteps: setup.warmupSteps,
             placement: setup.placement, allReduce: m.allReduce.rawValue,
             samplesPerSecond: batch / median, stepSecondsMedian: median,

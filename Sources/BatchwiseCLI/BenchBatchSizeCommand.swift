@@ -10,12 +10,18 @@ struct BenchBatchSizeCommand: ParsableCommand {
         commandName: "batch-size",
         abstract: "Train to a validation target at several batch sizes: steps, samples and time it took, and the gradient noise scale.",
         discussion: """
-            What does batch size buy? For each --batch-sizes value, the same MLP from the same seeded \
+            What does batch size buy? For each --batch-sizes value, the same model from the same seeded \
             weights is trained with SGD (momentum 0.9) until the validation set meets the target \
             (--target-accuracy, default 0.95, or --target-loss) or --max-epochs pass. Validation runs \
             once at the end of every epoch, so the steps, samples and epochs to the target are those \
             of the first epoch boundary where it was met. The default task is the built-in digits with \
-            its seeded 20% validation hold-out; --synthetic N --layers … trains on seeded synthetic data.
+            its seeded 20% validation hold-out, with the MLP 64,128,10.
+
+            Model and data: any model and data train takes, with train's flags: --layers or --model \
+            SPEC / --model-file FILE (with --input-shape for flat data); --data FILE with --labels, \
+            --test and --test-labels (else a seeded --validation-split of --data is held out), \
+            --scale, --normalize and the CSV flags; --synthetic N trains on a seeded synthetic task \
+            shaped by --layers (or by --input-shape and the --model's output width).
 
             Learning rate: under --lr-scaling linear (the default) a batch of B samples trains at \
             --lr × B / --base-batch-size (Goyal et al. 2017). The question is how many steps a batch \
@@ -30,19 +36,26 @@ struct BenchBatchSizeCommand: ParsableCommand {
             table shows each run's estimate at its last epoch. Below it, doubling the batch roughly \
             halves the steps; above it, doubling buys little. With --threads 1 it is not measured.
 
+            Trade-off: from the batch sizes that reached the target, the steps S and samples E to it \
+            are fitted to (S/S_min − 1)(E/E_min − 1) = 1 (McCandlish et al. 2018; least squares in \
+            log space), that is S = S_min(1 + B_crit/B) and E = E_min(1 + B/B_crit): S_min is the \
+            fewest steps any batch needs, E_min the fewest samples, and B_crit = E_min/S_min the \
+            critical batch size, shown beside the measured noise scale. It needs 2 or more batch \
+            sizes that reached the target.
+
             --json FILE writes a JSON array, one object per batch size (batch_size, learning_rate, \
-            steps_to_target, samples_to_target, epochs_to_target — null if never — reached, diverged, \
-            samples_per_second, final_validation_loss, final_validation_accuracy, noise_scale, \
-            wall_seconds, …). --svg FILE draws steps and samples to the target against batch size \
-            (log-log) with the median noise scale as a vertical line.
+            steps_to_target, samples_to_target, epochs_to_target, seconds_to_target — null if never — \
+            reached, diverged, samples_per_second, final_validation_loss, final_validation_accuracy, \
+            noise_scale, wall_seconds, …, and in every row the sweep's tradeoff_steps_min, \
+            tradeoff_samples_min, tradeoff_critical_batch_size and median_noise_scale). --svg FILE \
+            draws steps and samples to the target against batch size (log-log) with the median \
+            noise scale as a vertical line, and the measured (S, E) points with the fitted curve.
             """)
 
     @Option(help: "Batch sizes to train at, comma-separated.")
     var batchSizes: String = BatchSizeSweep.defaultBatchSizes.map(String.init).joined(separator: ",")
-    @Option(parsing: .unconditional, help: "Train on a seeded synthetic classification task of this many samples, shaped by --layers (default: the built-in digits).")
-    var synthetic: Int?
-    @Option(help: "Layer widths from input to output (default for the digits: 64,128,10).")
-    var layers: String?
+    @OptionGroup var dataFlags: DataFlags
+    @OptionGroup var modelFlags: ModelFlags
     @Option(parsing: .unconditional, help: "Stop each run once the validation loss is at most this.")
     var targetLoss: Double?
     @Option(parsing: .unconditional, help: "Stop each run once the validation accuracy is at least this share (default 0.95).")
@@ -62,22 +75,23 @@ struct BenchBatchSizeCommand: ParsableCommand {
     @OptionGroup var files: ReportFiles<BatchSizeReport>
 
     func run() throws {
-        let sweep = try makeSweep()
+        let settings = try sweepSettings()
         let topology = try Topology()
         let plan = try placement.plan(on: topology)
-        let source = DataSource(synthetic: synthetic, validationSplit: 0.2)
-        let data = try RunData.load(source, loss: .crossEntropy, layers: sweep.widths, seed: seed, scaling: nil)
-        guard let validation = data.validation else { throw ConfigurationError("the sweep needs validation samples") }
-        guard data.train.featureWidth == sweep.widths[0], data.train.classCount.map({ $0 <= sweep.widths.last! }) ?? false else {
-            throw ConfigurationError("--layers \(layers ?? "") does not fit the data: \(data.train.featureWidth) features and \(data.train.classCount ?? 0) classes")
+        let loaded = try BenchData.load(dataFlags, modelFlags, seed: seed, holdOut: true, ownSynthetic: nil)
+        let data = loaded.data!
+        guard let validation = data.validation else {
+            throw ConfigurationError("the sweep needs validation samples to test the target on: give --test, or a --validation-split above 0")
         }
+        let sweep = try BatchSizeSweep(batchSizes: settings.sizes, model: loaded.model, target: settings.target, maxEpochs: maxEpochs,
+                                       learningRate: lr, baseBatchSize: settings.base, seed: seed)
         try sweep.check(trainingSamples: data.train.count, validationSamples: validation.count)
         // Refuse what cannot be written before minutes of training.
         try files.check()
-        let task = synthetic.map { "synthetic \($0)" } ?? "digits"
-        print("\(task): \(data.train.count) training, \(validation.count) validation samples; "
-              + "\(sweep.widths.map(String.init).joined(separator: "-")), lr \(sweep.learningRateRule), \(plan.workerCount) thread(s); to \(sweep.target)")
-        let report = try sweep.run(task: task, train: data.train, validation: validation, topology: topology, plan: plan) { run in
+        data.printNotes()
+        print("\(loaded.task): \(data.train.count) training, \(validation.count) \(data.validationName) samples; "
+              + "\(sweep.model), lr \(sweep.learningRateRule), \(plan.workerCount) thread(s); to \(sweep.target)")
+        let report = try sweep.run(task: loaded.task, train: data.train, validation: validation, topology: topology, plan: plan) { run in
             let outcome = run.epochsToTarget.map { "reached at epoch \($0), step \(run.stepsToTarget!)" }
                 ?? (run.diverged ? "diverged at epoch \(run.epochsRun + 1)" : "not reached in \(run.epochsRun) epochs")
             print("batch \(run.batchSize): \(outcome) (" + String(format: "%.2f", run.wallSeconds) + " s)")
@@ -87,21 +101,15 @@ struct BenchBatchSizeCommand: ParsableCommand {
         try files.write(report)
     }
 
-    /// The sweep the flags describe, checked before anything loads or runs.
-    private func makeSweep() throws -> BatchSizeSweep {
+    /// The sweep's own settings (batch sizes, target, learning-rate base), checked before
+    /// anything loads or runs.
+    private func sweepSettings() throws -> (sizes: [Int], target: BatchSizeTarget, base: Int?) {
         let sizes = try BatchSizeSweep.parseBatchSizes(batchSizes)
         let target = try BatchSizeTarget(loss: targetLoss, accuracy: targetAccuracy)
         let base = try LearningRateScalingFlags.base(scaling: lrScaling, default: "linear", baseBatchSize: baseBatchSize, defaultBase: 32)
-        let widths: [Int]
-        if let layers {
-            widths = try MLP.widths(parsing: layers)
-        } else if synthetic != nil {
-            throw ConfigurationError("--synthetic needs --layers with the input width first and the class count last, such as 32,64,4")
-        } else {
-            widths = [64, 128, 10]
-        }
-        return try BatchSizeSweep(batchSizes: sizes, widths: widths, target: target, maxEpochs: maxEpochs, learningRate: lr,
-                                  baseBatchSize: base, seed: seed)
+        guard maxEpochs >= 1 else { throw ConfigurationError("--max-epochs must be at least 1 (got \(maxEpochs))") }
+        guard lr.isFinite && lr > 0 else { throw ConfigurationError("--lr must be a finite number above 0 (got \(lr))") }
+        return (sizes, target, base)
     }
 }
 

@@ -16,17 +16,26 @@ struct BenchCommand: ParsableCommand {
 struct BenchScalingCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scaling",
-        abstract: "Time training steps of an MLP at several thread counts: speedup, efficiency, GFLOP/s against the sgemm limit.",
+        abstract: "Time training steps of a model at several thread counts: speedup, efficiency, GFLOP/s against the sgemm limit.",
         discussion: """
-            For each thread count: a trainer (SGD, momentum 0.9) on seeded synthetic data takes \
-            --warmup-steps untimed steps, then --steps steps timed one by one. The table gives \
-            samples/s (batch / median step), the median and 10th/90th percentile step, speedup and \
-            efficiency over the smallest thread count, GFLOP/s (6 × parameters × batch / median step) \
-            and its share of the limit (one thread's sgemm rate on the model's shard shapes, measured \
-            in the same run, × threads), where the workers' time went, and peak resident memory.
+            For each thread count: a trainer (SGD, momentum 0.9) takes --warmup-steps untimed steps, \
+            then --steps steps timed one by one. The table gives samples/s (batch / median step), the \
+            median and 10th/90th percentile step, speedup and efficiency over the smallest thread \
+            count, GFLOP/s (useful work × batch / median step) and its share of the limit (one \
+            thread's sgemm rate on the model's own products at that shard, measured in the same run, \
+            × threads), where the workers' time went, and peak resident memory.
+
+            Model and data: any model and data train takes, with train's flags. --layers W0,…,Wn \
+            (default 784,1024,1024,10) or --model SPEC / --model-file FILE with --input-shape; \
+            without --data (or --synthetic N) the steps run on seeded synthetic data shaped by the \
+            model. --data FILE (CSV, IDX or NPY, with --labels, --scale, --normalize and the CSV \
+            flags) times steps on your samples (all of them: there is no validation); --layers then \
+            defaults to input,128,classes and a --model takes the data's own sample shape. \
+            Useful work per sample: 6 × the parameters of each dense layer, and 6 × output elements \
+            × input channels × kernel size of each convolution (forward 2×, backward 4×).
 
             --json FILE writes a JSON array, one object per thread count (keys in snake_case: \
-            threads, samples_per_second, step_seconds_median, step_seconds_p10, step_seconds_p90, \
+            threads, model, data, samples_per_second, step_seconds_median, step_seconds_p10, step_seconds_p90, \
             speedup, efficiency, gflops, sgemm_gflops_single_thread, peak_share, executed_peak_share, compute_share, \
             barrier_share, allreduce_share, other_share, peak_rss_bytes, …). --svg FILE draws \
             speedup and efficiency against threads with the ideal lines.
@@ -34,8 +43,8 @@ struct BenchScalingCommand: ParsableCommand {
 
     @Option(help: "Thread counts to measure, such as 1,2,4 (default: 1, 2, 4, … up to the physical core count, and that count).")
     var threads: String?
-    @Option(help: "Layer widths from input to output.")
-    var layers: String = "784,1024,1024,10"
+    @OptionGroup var dataFlags: DataFlags
+    @OptionGroup var modelFlags: ModelFlags
     @Option(parsing: .unconditional, help: "Samples per step.")
     var batchSize: Int = 512
     @Option(parsing: .unconditional, help: "Timed steps per thread count.")
@@ -60,15 +69,16 @@ struct BenchScalingCommand: ParsableCommand {
         guard let strategy = AllReduceStrategy(rawValue: allReduce) else {
             throw ConfigurationError("--all-reduce must be automatic, reduce-scatter or replicated-pair (got '\(allReduce)')")
         }
-        let widths = try MLP.widths(parsing: layers)
         let counts = try threads.map(ScalingBenchmark.parseThreadCounts) ?? ScalingBenchmark.defaultThreadCounts(on: topology)
-        let bench = try ScalingBenchmark(widths: widths, batchSize: batchSize, threadCounts: counts, timedSteps: steps,
+        let loaded = try BenchData.load(dataFlags, modelFlags, seed: seed, holdOut: false, ownSynthetic: [784, 1024, 1024, 10])
+        let bench = try ScalingBenchmark(model: loaded.model, batchSize: batchSize, threadCounts: counts, timedSteps: steps,
                                          warmupSteps: warmupSteps, placement: try Placement(parsing: placement),
                                          oversubscribe: oversubscribe, seed: seed, learningRate: lr, allReduce: strategy)
         // Refuse what cannot work before minutes of measuring.
         _ = try bench.plans(on: topology)
         try files.check()
-        try files.write(try bench.run(on: topology))
+        loaded.data?.printNotes()
+        try files.write(try bench.run(on: topology, data: loaded.data?.train, dataName: loaded.task))
     }
 }
 

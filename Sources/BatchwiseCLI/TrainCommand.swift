@@ -34,46 +34,12 @@ struct TrainCommand: ParsableCommand {
             """)
 
     // MARK: Data
-    @Option(help: "Training data: CSV, IDX or NPY (optionally .gz). Default: the built-in 8×8 digits.")
-    var data: String?
-    @Option(help: "Labels for IDX or NPY --data (IDX or NPY, one per sample).")
-    var labels: String?
-    @Option(help: "Test data, same columns as --data; used for validation each epoch.")
-    var test: String?
-    @Option(help: "Labels for IDX or NPY --test.")
-    var testLabels: String?
-    @Option(parsing: .unconditional, help: "The label column of a CSV: a header name or a 0-based column number (default: the last).")
-    var label: String?
-    @Option(help: "The cell delimiter of a CSV: a character such as , ; | or tab (default: detect comma, semicolon or tab).")
-    var delimiter: String?
-    @Option(help: "Whether a CSV's first row is a header: yes, no or auto (default: auto, told from the rows below).")
-    var header: String?
-    @Option(parsing: .unconditional, help: "CSV columns to leave out, such as an id or a pandas index: names or 0-based numbers, comma-separated.")
-    var drop: String?
-    @Option(parsing: .unconditional, help: "The number of classes, when the labels do not show them all (labels 0…N-1).")
-    var classes: Int?
+    @OptionGroup var dataFlags: DataFlags
     @Flag(help: "Standardise numeric targets for --loss mse or l1 (predictions come back in the targets' units).")
     var normalizeTargets = false
-    @Option(parsing: .unconditional, help: "Train on a seeded synthetic classification task of this many samples, shaped by --layers (or by --input-shape and the --model's output width).")
-    var synthetic: Int?
-    @Option(parsing: .unconditional, help: "Share of --data held out for validation when no --test is given (0 for none; default 0.2).")
-    var validationSplit: Double?
-    @Option(help: "Feature scaling fitted on the training set: none, minmax or standard.")
-    var normalize: String?
-    @Option(parsing: .unconditional, help: "Divide every raw feature by this first (such as 255 for bytes).")
-    var scale: Float?
 
     // MARK: Model and optimizer
-    @Option(help: "The model as layers separated by spaces, such as 'conv2d(8,3,padding=1) relu maxpool2d(2) flatten dense(10)' (see the README's Models).")
-    var model: String?
-    @Option(help: "A file holding the --model spec: layers separated by spaces or lines, # comments.")
-    var modelFile: String?
-    @Option(help: "Each sample's shape for --model, such as 1,28,28 (default: the data's own: 1×H×W for IDX images, NPY's per-sample shape, flat for CSV).")
-    var inputShape: String?
-    @Option(help: "Layer widths from input to output, such as 64,128,10 (default: input,128,classes).")
-    var layers: String?
-    @Option(help: "Activation between layers: relu, tanh or sigmoid.")
-    var activation: String?
+    @OptionGroup var modelFlags: ModelFlags
     @Option(help: "Loss: cross-entropy (class labels), mse or l1 (numeric targets).")
     var loss: String?
     @Option(help: "Optimizer: sgd, adam or adamw.")
@@ -188,36 +154,8 @@ struct TrainCommand: ParsableCommand {
         }
         let topology = try Topology()
         let plan = try placement.plan(on: topology)
-        let shapeFlag = try inputShapeFlag()
-        var dataWidths = configuration.layers
-        if configuration.modelSpec != nil, configuration.data.synthetic != nil {
-            // Synthetic data is flat: its width is the input shape's, its classes the model's outputs.
-            if configuration.inputShape == nil {
-                guard let shapeFlag else {
-                    throw ConfigurationError("--synthetic with --model needs --input-shape: the shape of each synthetic sample, such as 1,8,8 or 64")
-                }
-                configuration.inputShape = shapeFlag.dimensions
-            }
-            let model = try configuration.makeSequential()!
-            dataWidths = [model.inputWidth, model.classCount ?? model.outputWidth]
-        }
-        let data = try RunData.load(configuration.data, loss: configuration.loss, layers: dataWidths,
-                                    seed: configuration.seed, scaling: configuration.scaling,
-                                    targetScaling: configuration.targetScaling, classNames: configuration.classNames,
+        let data = try RunData.load(for: &configuration, inputShape: try inputShapeFlag(),
                                     guessesAreErrors: checkpoint == nil && loss == nil)
-        if configuration.modelSpec != nil {
-            if configuration.inputShape == nil {
-                configuration.inputShape = try data.train.inputShape(given: shapeFlag).dimensions
-            }
-            // Every bad spec, and any data the model cannot take, is an error before a trainer exists.
-            let model = try configuration.makeSequential()!
-            try model.validate(data.train)
-            if let validation = data.validation { try model.validate(validation) }
-        } else if configuration.layers.isEmpty {
-            configuration.layers = [data.train.featureWidth, 128,
-                                    configuration.loss.isClassification ? max(2, data.train.classCount ?? 2) : data.train.targetWidth]
-        }
-        data.store(in: &configuration)
         if checkpoint == nil, let auto = try autoBatchFlag() {
             configuration.adaptiveBatch = try auto.settings(
                 baseBatchSize: baseBatchSize, trainingSamples: data.train.count, adaptEvery: adaptEvery,
@@ -304,18 +242,8 @@ struct TrainCommand: ParsableCommand {
         guard let onNonFinite = NonFinitePolicy(rawValue: (onNonfinite ?? "stop").lowercased()) else {
             throw ConfigurationError("--on-nonfinite must be stop or skip (got '\(onNonfinite!)')")
         }
-        guard let normalize = FeatureScaling.Kind(rawValue: (self.normalize ?? "none").lowercased()) else {
-            throw ConfigurationError("--normalize must be none, minmax or standard (got '\(self.normalize!)')")
-        }
-        let split = validationSplit ?? 0.2
-        guard split.isFinite && split >= 0 && split < 1 else {
-            throw ConfigurationError("--validation-split must be at least 0 and below 1 (got \(split))")
-        }
-        if test != nil && validationSplit != nil { throw ConfigurationError("give either --test or --validation-split, not both") }
-        let source = DataSource(path: data, labels: labels, test: test, testLabels: testLabels, labelColumn: label,
-                                synthetic: synthetic, validationSplit: split, normalize: normalize, scale: scale ?? 1,
-                                delimiter: delimiter, header: try CSVFlags.header(header), drop: drop.map(CSVFlags.columns),
-                                classes: classes, normalizeTargets: normalizeTargets ? true : nil)
+        let source = try dataFlags.source(normalizeTargets: normalizeTargets ? true : nil)
+        let split = source.validationSplit
         try CSVFlags.check(source, loss: loss)
         if grain != nil && !reproducible { throw ConfigurationError("--grain sets the microshard size of --reproducible; add --reproducible") }
         if let grain, grain < 1 { throw ConfigurationError("--grain must be at least 1 sample (got \(grain))") }
@@ -323,12 +251,9 @@ struct TrainCommand: ParsableCommand {
             throw ConfigurationError("--patience \(patience) needs validation data: give --test or a --validation-split above 0")
         }
         let spec = try modelSpecFlag()
-        if spec != nil && (layers != nil || activation != nil) {
-            throw ConfigurationError("--layers and --activation describe an MLP and --model the whole model: give one of them (for a dense stack as layers, write --model 'dense(128) relu dense(10)')")
-        }
-        if spec == nil && inputShape != nil { throw ConfigurationError("--input-shape sets the input of a --model; give --model or --model-file with it") }
+        try modelFlags.checkOneModel(spec)
         var configuration = try TrainingConfiguration(
-            layers: try layers.map(MLP.widths(parsing:)) ?? [], activation: try Activation(parsing: activation ?? "relu"), loss: loss,
+            layers: try modelFlags.widths(), activation: try modelFlags.activationValue(), loss: loss,
             optimizer: choice, learningRate: schedule, batchSizes: batches, lastBatch: lastBatch,
             epochs: epochs ?? 30, seed: seed ?? 1, patience: patience, onNonFinite: onNonFinite, data: source, threads: 0,
             microsharding: reproducible ? (grain.map(Microsharding.size) ?? .standard) : nil)
@@ -342,29 +267,9 @@ struct TrainCommand: ParsableCommand {
         try batchSize.flatMap { try AutoBatchFlags.parse($0) }
     }
 
-    /// The spec of `--model` or `--model-file`, parsed (in its canonical text); nil when
-    /// neither is given.
-    func modelSpecFlag() throws -> ModelSpec? {
-        let text: String
-        switch (model, modelFile) {
-        case (nil, nil): return nil
-        case (let model?, nil): text = model
-        case (nil, let file?):
-            do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
-                throw ConfigurationError("cannot read --model-file \(file): \((error as NSError).localizedDescription)")
-            }
-        case (_?, _?): throw ConfigurationError("give either --model or --model-file, not both")
-        }
-        return try ModelSpec(parsing: text)
-    }
+    /// The spec of `--model` or `--model-file` (see `ModelFlags.spec()`).
+    func modelSpecFlag() throws -> ModelSpec? { try modelFlags.spec() }
 
-    /// `--input-shape C,H,W` (any number of sizes of at least 1), or nil.
-    func inputShapeFlag() throws -> TensorShape? {
-        guard let inputShape else { return nil }
-        let parts = inputShape.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) >= 1 }) else {
-            throw ConfigurationError("--input-shape must be sizes of at least 1 separated by commas, such as 1,28,28 (got '\(inputShape)')")
-        }
-        return TensorShape(parts.map { $0! })
-    }
+    /// `--input-shape C,H,W`, or nil (see `ModelFlags.shape()`).
+    func inputShapeFlag() throws -> TensorShape? { try modelFlags.shape() }
 }

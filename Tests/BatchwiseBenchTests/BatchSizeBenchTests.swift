@@ -124,8 +124,9 @@ import BatchwiseTestSupport
         let report = Self.report()
         let objects = try #require(try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as? [[String: Any]])
         #expect(objects.count == 4)
-        let columns = Set(BatchSizeRun.CodingKeys.allCases.map(\.rawValue))
-        for required in ["batch_size", "steps_to_target", "samples_to_target", "epochs_to_target", "samples_per_second",
+        let columns = Set(BatchSizeReport.jsonColumns)
+        for required in ["batch_size", "steps_to_target", "samples_to_target", "epochs_to_target", "seconds_to_target", "samples_per_second",
+                         "tradeoff_steps_min", "tradeoff_samples_min", "tradeoff_critical_batch_size", "median_noise_scale",
                          "final_validation_loss", "final_validation_accuracy", "noise_scale", "reached"] {
             #expect(columns.contains(required))
         }
@@ -136,6 +137,9 @@ import BatchwiseTestSupport
         #expect(objects.map { $0["reached"] as? Bool } == [true, true, false, true])
         #expect(objects[1]["samples_to_target"] as? Int == 2000 && objects[1]["epochs_to_target"] as? Int == 2)
         #expect(objects[3]["noise_scale"] as? Double == 40)
+        // Training time to the target: the epoch record's at the crossing (0.5 s per epoch).
+        #expect(objects.map { $0["seconds_to_target"] as? Double } == [0.5, 1.0, nil, 2.0])
+        #expect(objects.allSatisfy { $0["batch_sizes"] is NSNull && $0["median_noise_scale"] as? Double == 27.5 })
         let unmeasured = try #require(try JSONSerialization.jsonObject(with: Data(Self.report(threads: 1).json().utf8)) as? [[String: Any]])
         #expect(unmeasured.allSatisfy { $0["noise_scale"] is NSNull })
         #expect(try JSONDecoder().decode([BatchSizeRun].self, from: Data(report.json().utf8)) == report.runs)
