@@ -39,6 +39,10 @@ public struct BatchSizeSweep: Sendable {
     public let baseBatchSize: Int?
     /// The seed of the initial weights and the shuffles, the same for every batch size.
     public let seed: UInt64
+    /// Also train once with `--batch-size auto` at its defaults (from `baseBatchSize`, or 32,
+    /// up to min(4096, training samples / 4), AdaScale's learning-rate rule from `learningRate`),
+    /// reported as the report's `auto` row.
+    public var includesAuto = false
 
     /// A sweep of the MLP of `widths`; see `init(batchSizes:model:…)`.
     /// - Throws: `ConfigurationError` naming the parameter, widths that make no MLP among them.
@@ -109,6 +113,27 @@ public struct BatchSizeSweep: Sendable {
         }
     }
 
+    /// The settings of the auto run on `trainingSamples`: `baseBatchSize` (or 32) up to the
+    /// default largest batch, AdaScale scaling.
+    public func autoSettings(trainingSamples: Int) throws(ConfigurationError) -> AdaptiveBatchSize {
+        let b0 = baseBatchSize ?? AdaptiveBatchSize.defaultMinimum
+        return try AdaptiveBatchSize(minimum: b0, maximum: AdaptiveBatchSize.defaultMaximum(trainingSamples: trainingSamples, minimum: b0),
+                                     scaling: .adascale)
+    }
+
+    /// The configuration of the auto run: `learningRate` at the smallest batch, the rest as
+    /// every fixed run.
+    public func autoConfiguration(trainingSamples: Int, threads: Int) throws(ConfigurationError) -> TrainingConfiguration {
+        let settings = try autoSettings(trainingSamples: trainingSamples)
+        var configuration = try TrainingConfiguration(
+            layers: widths, optimizer: .sgd(try SGD(momentum: Self.momentum)),
+            learningRate: try LearningRateSchedule(base: learningRate),
+            batchSizes: try BatchSizeSchedule(constant: settings.minimum), epochs: maxEpochs, seed: seed, threads: threads)
+        model.configure(&configuration)
+        configuration.adaptiveBatch = settings
+        return configuration
+    }
+
     /// The configuration of the run at `batchSize`.
     public func configuration(batchSize: Int, threads: Int) throws(ConfigurationError) -> TrainingConfiguration {
         var configuration = try TrainingConfiguration(
@@ -136,10 +161,14 @@ public struct BatchSizeSweep: Sendable {
         try check(trainingSamples: train.count, validationSamples: validation.count)
         let date = ISO8601DateFormatter().string(from: Date())
         var runs: [BatchSizeRun] = []
-        for batchSize in batchSizes {
+        var auto: BatchSizeRun?
+        // The fixed sizes, smallest first, then (nil) the auto run.
+        for batchSize in batchSizes.map(Optional.some) + (includesAuto ? [nil] : []) {
             let clock = ContinuousClock()
             let start = clock.now
-            let session = try TrainingSession(configuration: try configuration(batchSize: batchSize, threads: plan.workerCount),
+            let configuration = try batchSize.map { b throws(ConfigurationError) in try self.configuration(batchSize: b, threads: plan.workerCount) }
+                ?? autoConfiguration(trainingSamples: train.count, threads: plan.workerCount)
+            let session = try TrainingSession(configuration: configuration,
                                               topology: topology, plan: plan, train: train, validation: validation)
             var records: [EpochRecord] = []
             var events = TrainingSession.Events()
@@ -156,11 +185,17 @@ public struct BatchSizeSweep: Sendable {
                 diverged = true
             }
             let elapsed = clock.now - start
-            let run = BatchSizeRun(batchSize: batchSize, learningRate: Double(learningRate(batchSize: batchSize)),
+            var run = BatchSizeRun(batchSize: batchSize ?? session.state.adaptive!.batchSize,
+                                   learningRate: Double(batchSize.map(learningRate(batchSize:)) ?? learningRate),
                                    threads: plan.workerCount, target: target, trainingSamples: train.count, records: records,
                                    wallSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
                                    diverged: diverged)
-            runs.append(run)
+            if batchSize == nil {
+                run.batchSizes = session.state.adaptive!.changes.map(\.decision.batchSize)
+                auto = run
+            } else {
+                runs.append(run)
+            }
             finished(run)
         }
         let setup = BatchSizeSetup(
@@ -168,7 +203,6 @@ public struct BatchSizeSweep: Sendable {
             threads: plan.workerCount, processingUnits: plan.units.map(\.osIndex), seed: seed, target: target,
             learningRateRule: learningRateRule, maxEpochs: maxEpochs,
             machine: "\(topology.coreCount) core(s), \(topology.processingUnitCount) PU(s)", date: date)
-        // The auto row (`--batch-size auto`, once the trainer has it) is `BatchSizeReport.auto`.
-        return BatchSizeReport(setup: setup, runs: runs)
+        return BatchSizeReport(setup: setup, runs: runs, auto: auto)
     }
 }

@@ -43,6 +43,11 @@ struct BenchBatchSizeCommand: ParsableCommand {
             critical batch size, shown beside the measured noise scale. It needs 2 or more batch \
             sizes that reached the target.
 
+            --auto adds one run with --batch-size auto at its defaults (see train --help and the \
+            README): it starts at --base-batch-size (32) with --lr, follows the batch with AdaScale's \
+            gain, and is reported as the row 'auto' with the batch sizes it went through (JSON: \
+            batch_size "auto", batch_sizes). Compare its seconds_to_target with the fixed rows'.
+
             --json FILE writes a JSON array, one object per batch size (batch_size, learning_rate, \
             steps_to_target, samples_to_target, epochs_to_target, seconds_to_target — null if never — \
             reached, diverged, samples_per_second, final_validation_loss, final_validation_accuracy, \
@@ -72,6 +77,8 @@ struct BenchBatchSizeCommand: ParsableCommand {
     @OptionGroup var placement: PlacementOptions
     @Option(parsing: .unconditional, help: "Seed for the weights, the validation split, shuffling and synthetic data.")
     var seed: UInt64 = 1
+    @Flag(help: "Also train once with --batch-size auto at its defaults (from --base-batch-size up to min(4096, training samples / 4), lr ×gain): an extra row with the batch sizes it went through.")
+    var auto = false
     @OptionGroup var files: ReportFiles<BatchSizeReport>
 
     func run() throws {
@@ -83,9 +90,16 @@ struct BenchBatchSizeCommand: ParsableCommand {
         guard let validation = data.validation else {
             throw ConfigurationError("the sweep needs validation samples to test the target on: give --test, or a --validation-split above 0")
         }
-        let sweep = try BatchSizeSweep(batchSizes: settings.sizes, model: loaded.model, target: settings.target, maxEpochs: maxEpochs,
+        var sweep = try BatchSizeSweep(batchSizes: settings.sizes, model: loaded.model, target: settings.target, maxEpochs: maxEpochs,
                                        learningRate: lr, baseBatchSize: settings.base, seed: seed)
+        sweep.includesAuto = auto
         try sweep.check(trainingSamples: data.train.count, validationSamples: validation.count)
+        if auto {
+            guard plan.workerCount >= 2 else {
+                throw ConfigurationError("--auto decides from the gradient noise, measured from the partial sums of 2 or more threads: give --threads 2 or more")
+            }
+            _ = try sweep.autoSettings(trainingSamples: data.train.count)
+        }
         // Refuse what cannot be written before minutes of training.
         try files.check()
         data.printNotes()
@@ -94,7 +108,8 @@ struct BenchBatchSizeCommand: ParsableCommand {
         let report = try sweep.run(task: loaded.task, train: data.train, validation: validation, topology: topology, plan: plan) { run in
             let outcome = run.epochsToTarget.map { "reached at epoch \($0), step \(run.stepsToTarget!)" }
                 ?? (run.diverged ? "diverged at epoch \(run.epochsRun + 1)" : "not reached in \(run.epochsRun) epochs")
-            print("batch \(run.batchSize): \(outcome) (" + String(format: "%.2f", run.wallSeconds) + " s)")
+            let name = run.batchSizes.map { "auto (" + $0.map(String.init).joined(separator: "→") + ")" } ?? String(run.batchSize)
+            print("batch \(name): \(outcome) (" + String(format: "%.2f", run.wallSeconds) + " s)")
             fflush(nil)
         }
         print("")

@@ -82,6 +82,32 @@ extension CLITests {
         #expect(plot.element(id: "steps-panel") != nil && plot.element(id: "samples-panel") != nil)
     }
 
+    /// `--auto` adds the auto run as its own row: `batch_size` "auto" with the sizes it went
+    /// through (in the auto range, starting at the base batch), training time to the target,
+    /// left out of the trade-off fit; the plot marks it.
+    @Test func batchSizeBenchAutoAddsTheAutoRow() throws {
+        let stem = FileManager.default.temporaryDirectory.appendingPathComponent("batchwise-auto-\(UUID().uuidString)").path
+        let json = stem + ".json", svg = stem + ".svg"
+        defer {
+            try? FileManager.default.removeItem(atPath: json)
+            try? FileManager.default.removeItem(atPath: svg)
+        }
+        let run = try batchwise(["bench", "batch-size", "--batch-sizes", "32,128", "--max-epochs", "4", "--target-accuracy", "0.9",
+                                 "--threads", "2", "--auto", "--json", json, "--svg", svg])
+        #expect(run.reason == .exit && run.status == 0, "stderr: \(run.stderr)")
+        #expect(run.stdout.contains("batch auto ("))
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [[String: Any]])
+        #expect(rows.count == 3)
+        let auto = try #require(rows.last)
+        #expect(auto["batch_size"] as? String == "auto")
+        let sizes = try #require(auto["batch_sizes"] as? [Int])
+        #expect(sizes.first == 32 && sizes.allSatisfy { (32...359).contains($0) })
+        #expect(abs((auto["learning_rate"] as? Double ?? 0) - 0.05) < 1e-7)
+        #expect(auto["reached"] as? Bool == true && (auto["seconds_to_target"] as? Double ?? 0) > 0)
+        #expect(rows.dropLast().allSatisfy { $0["batch_sizes"] is NSNull })
+        _ = try expectCleanFailure(["bench", "batch-size", "--max-epochs", "1", "--auto", "--threads", "1"], mentioning: ["--auto", "--threads 2"])
+    }
+
     @Test func batchSizeBenchWithOneThreadSaysTheNoiseScaleIsNotMeasured() throws {
         let stem = FileManager.default.temporaryDirectory.appendingPathComponent("batchwise-batch-size-\(UUID().uuidString)").path
         let json = stem + ".json"
