@@ -44,7 +44,7 @@ extension TrainingSession {
               let statistics = StatisticalEfficiency(trainer.noiseScale, baseBatchSize: settings.minimum) else { return false }
         let reproducible = configuration.microsharding != nil
         let decision = settings.decide(statistics: statistics, throughput: reproducible ? nil : a.throughput.fit(),
-                                       model: a.throughput, reproducible: reproducible)
+                                       model: a.throughput, reproducible: reproducible, current: a.batchSize)
         let position = a.position(stepInEpoch: state.stepInEpoch, sampleCount: train.count)
         let changed = decision.batchSize != a.batchSize
         a.lastDecisionStep = state.scheduleStep

@@ -117,6 +117,13 @@ struct AdaptiveBatchMathTests {
         // All fixed cost and all noise: the largest batch.
         let noise = StatisticalEfficiency(gradientSquared: 0, trace: 1, baseBatchSize: 32)
         #expect(settings.decide(statistics: noise, throughput: (0.1, 0), model: model, reproducible: false).batchSize == 256)
+        // The batch in use is kept when within 5% of the best: from 192 (367.3 × 1.05 = 385.7 <
+        // 390.2) it moves to 128; from 96 (389.2, 0.3% behind) it stays.
+        #expect(settings.decide(statistics: statistics, throughput: (0.1, 0.001), model: model, reproducible: false, current: 192).batchSize == 128)
+        let near = StatisticalEfficiency(gradientSquared: 1, trace: 64, baseBatchSize: 32)
+        let kept = settings.decide(statistics: near, throughput: (0.1, 0.001), model: model, reproducible: false, current: 96)
+        // 96 → 96/0.148 × 96/160 = 389.2, within 5% of 128's 390.2.
+        #expect(kept.batchSize == 96 && abs(kept.goodput! - 96 / 0.148 * 0.6) < 1e-9)
     }
 
     /// Under --reproducible: the largest grid size with E(B) = 96/(64 + B) ≥ 0.5, that is 128;

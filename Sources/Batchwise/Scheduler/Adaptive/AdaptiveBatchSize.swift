@@ -10,7 +10,9 @@ import Foundation
 ///     goodput G(B) = T(B) · E(B)
 ///
 /// with T(B) the samples per second the `ThroughputModel` predicts and E(B) the
-/// `StatisticalEfficiency`. When the decision must not depend on timing (`reproducible`), it
+/// `StatisticalEfficiency` — unless the batch in use comes within `switchMargin` of the best,
+/// so that measurement noise between two nearly equal sizes does not flip the batch back and
+/// forth at every decision. When the decision must not depend on timing (`reproducible`), it
 /// takes the largest batch of the grid with E(B) ≥ `minimumEfficiency` instead (about
 /// B_noise for the default 0.5), so the run stays bit-identical across thread counts.
 ///
@@ -45,6 +47,9 @@ public struct AdaptiveBatchSize: Sendable, Equatable, Codable {
     public static let defaultMinimum = 32, defaultMaximumCap = 4096, defaultAdaptEvery = 50
     /// The default of `--min-efficiency`.
     public static let defaultMinimumEfficiency = 0.5
+    /// A goodput decision keeps the batch in use unless another promises more than this
+    /// factor of its goodput.
+    public static let switchMargin = 1.05
 
     /// Checks the settings: 1 ≤ minimum ≤ maximum, adaptEvery ≥ 1, 0 < minimumEfficiency ≤ 1.
     public init(minimum: Int, maximum: Int, adaptEvery: Int = defaultAdaptEvery,
@@ -105,8 +110,10 @@ public struct AdaptiveBatchSize: Sendable, Equatable, Codable {
     ///     was measured; ignored when `reproducible`.
     ///   - model: turns the fit into samples per second.
     ///   - reproducible: decide by efficiency alone.
+    ///   - current: the batch in use, kept by a goodput decision unless another size promises
+    ///     more than `switchMargin` times its goodput; nil: the best size, whatever it is.
     public func decide(statistics: StatisticalEfficiency, throughput: (alpha: Double, beta: Double)?,
-                       model: ThroughputModel, reproducible: Bool) -> Decision {
+                       model: ThroughputModel, reproducible: Bool, current: Int? = nil) -> Decision {
         precondition(statistics.baseBatchSize == minimum)
         func decision(_ b: Int, goodput: Double?) -> Decision {
             Decision(batchSize: b, gain: statistics.gain(batchSize: b), efficiency: statistics.efficiency(batchSize: b),
@@ -118,14 +125,17 @@ public struct AdaptiveBatchSize: Sendable, Equatable, Codable {
             let b = sizes.last { statistics.efficiency(batchSize: $0) >= minimumEfficiency } ?? minimum
             return decision(b, goodput: nil)
         }
+        func goodput(_ b: Int) -> Double? { model.samplesPerSecond(batchSize: b, fit: fit).map { $0 * statistics.efficiency(batchSize: b) } }
         var best: (size: Int, goodput: Double)?
         for b in sizes {
-            guard let t = model.samplesPerSecond(batchSize: b, fit: fit) else { continue }
-            let g = t * statistics.efficiency(batchSize: b)
+            guard let g = goodput(b) else { continue }
             // Strictly greater: of equal goodputs the smaller batch (more steps) is kept.
             if g > (best?.goodput ?? -.infinity) { best = (b, g) }
         }
         guard let best else { return decision(minimum, goodput: nil) }
+        if let current, current != best.size, let kept = goodput(current), kept * Self.switchMargin >= best.goodput {
+            return decision(current, goodput: kept)
+        }
         return decision(best.size, goodput: best.goodput)
     }
 
