@@ -70,6 +70,26 @@ extension CLITests {
         #expect(try weightsDigest(resumed) == weightsDigest(straight))
     }
 
+    /// SIGTERM in the middle of an auto run (after a change of batch) checkpoints at that
+    /// step; the printed resume command finishes it bit-identical to an uninterrupted run.
+    @Test func aSignalStopsAnAutoRunAndItsResumeCommandFinishesIt() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let run = ["train", "--batch-size", "auto:16..128", "--adapt-every", "5", "--epochs", "2", "--threads", "2",
+                   "--reproducible", "--quiet"]
+        let straight = try batchwise(run)
+        #expect(straight.status == 0, "\(straight.stderr)")
+        let stopped = try batchwise(run + ["--checkpoint-dir", dir], environment: ["BATCHWISE_TEST_RAISE": "TERM@37"])
+        #expect(stopped.status == 143, "\(stopped.stderr)")
+        #expect(stopped.stdout.contains("stopped by SIGTERM at epoch ") && stopped.stdout.contains("(37 steps done)"))
+        let checkpoint = try Checkpoint.load(from: dir)
+        #expect(checkpoint.state.scheduleStep == 37 && checkpoint.state.stepInEpoch > 0, "mid-epoch")
+        #expect((checkpoint.state.adaptive?.changes.count ?? 0) >= 2, "the batch changed before the stop")
+        let resumed = try batchwise(try resumeArguments(stopped))
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try weightsDigest(resumed) == weightsDigest(straight))
+    }
+
     @Test func badAutoFlagsAreRefusedWithAdvice() throws {
         let cases: [([String], [String])] = [
             (["--batch-size", "auto:64..32"], ["the largest batch 32 is below the smallest 64"]),
