@@ -68,9 +68,8 @@ final class TrainingOutput {
         }
         if let m = c.microsharding {
             print("reproducible: \(m); the weights do not depend on the thread count or placement")
-        } else if plan.workerCount < 2 || processes > 1 {
-            print(processes > 1 ? "noise scale: not measured across MPI processes yet"
-                                : "noise scale: needs two or more threads (or --reproducible); not measured")
+        } else if plan.workerCount * processes < 2 {
+            print("noise scale: needs two or more threads (or --reproducible); not measured")
         }
         if let r = resumedFrom {
             print("resumed: from \(r.dir) at epoch \(r.state.epoch), step \(r.state.stepInEpoch) of the epoch (\(r.state.scheduleStep) steps done)")

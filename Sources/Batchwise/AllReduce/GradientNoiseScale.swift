@@ -50,21 +50,45 @@ public struct GradientNoiseScale: Sendable, Equatable, Codable {
     ///   - counts: samples per source.
     ///   - totalNorm: |Σ_s g_s|².
     public static func estimate(sourceNorms: some Collection<Double>, counts: some Collection<Int>, totalNorm: Double) -> (gradientSquared: Double, trace: Double)? {
-        var smallSquared = 0.0, inverseSizes = 0.0, used = 0, total = 0
-        for (norm, b) in zip(sourceNorms, counts) where b > 0 {
-            smallSquared += norm / Double(b * b)
-            inverseSizes += 1 / Double(b)
-            used += 1
-            total += b
-        }
-        guard used >= 2 else { return nil }
-        smallSquared /= Double(used)
-        let smallSize = Double(used) / inverseSizes
+        estimate(NoiseSums(sourceNorms: sourceNorms, counts: counts), totalNorm: totalNorm)
+    }
+
+    /// One step's estimates from the sources' sums (see ``NoiseSums``) and |Σ_s g_s|², or nil
+    /// when fewer than two sources held samples.
+    static func estimate(_ sums: NoiseSums, totalNorm: Double) -> (gradientSquared: Double, trace: Double)? {
+        guard sums.sources >= 2 else { return nil }
+        let used = sums.sources, total = sums.samples
+        let smallSquared = sums.squaredMeans / Double(used)
+        let smallSize = Double(used) / sums.inverseSizes
         let bigSize = Double(total)
         let bigSquared = totalNorm / (bigSize * bigSize)
         let g = (bigSize * bigSquared - smallSize * smallSquared) / (bigSize - smallSize)
         let trace = (smallSquared - bigSquared) / (1 / smallSize - 1 / bigSize)
         return (g, trace)
+    }
+
+    /// What the estimate needs of the sources of one step, reduced to four sums that add up
+    /// across the processes of a run: Σ_s |g_s|²/b_s², Σ_s 1/b_s, the sources with samples,
+    /// and their samples.
+    struct NoiseSums {
+        var squaredMeans = 0.0
+        var inverseSizes = 0.0
+        var sources = 0
+        var samples = 0
+
+        init(squaredMeans: Double = 0, inverseSizes: Double = 0, sources: Int = 0, samples: Int = 0) {
+            (self.squaredMeans, self.inverseSizes, self.sources, self.samples) = (squaredMeans, inverseSizes, sources, samples)
+        }
+
+        /// The sums over the sources with samples (|g_s|² of each source's gradient sum, b_s its samples).
+        init(sourceNorms: some Collection<Double>, counts: some Collection<Int>) {
+            for (norm, b) in zip(sourceNorms, counts) where b > 0 {
+                squaredMeans += norm / Double(b * b)
+                inverseSizes += 1 / Double(b)
+                sources += 1
+                samples += b
+            }
+        }
     }
 
     /// Folds one step's estimates into the moving averages.

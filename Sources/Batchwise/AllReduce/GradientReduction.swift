@@ -28,7 +28,8 @@ protocol GradientReduction: AnyObject, Sendable {
     /// After the barrier: the totals the update divides by, from this process's `local` sums
     /// (the same on every worker). Nil when the step cannot go on (a cross-process sum failed):
     /// every worker then gets nil at the same step.
-    func combine(_ local: StepSums, worker: Int, sourceCount: Int, barrier: Barrier, clock: inout PhaseClock) -> StepSums?
+    /// `sourceCounts` holds each source's samples on worker 0 (empty on the others).
+    func combine(_ local: StepSums, worker: Int, sourceCount: Int, sourceCounts: [Int], barrier: Barrier, clock: inout PhaseClock) -> StepSums?
     /// Reduces the partial sums of sources `0..<sourceCount` and applies `update` with their
     /// mean (Σ / `totalCount`), over the part of the parameters worker `worker` owns.
     func reduceAndUpdate<Update: Optimizer>(worker: Int, sourceCount: Int, parity: Int, totalCount: Int,
@@ -38,6 +39,11 @@ protocol GradientReduction: AnyObject, Sendable {
     /// Worker 0, after a step that updated: |g_s|² of each source's sum into `perSource` and
     /// |Σ_s g_s|² returned, for the noise scale; nil when this reduction cannot measure them.
     func noiseStatistics(sourceCount: Int, into perSource: inout [Double]) -> Double?
+    /// Worker 0, after a step that updated: the step's (|G|², tr Σ) estimate from the sources
+    /// of every process, `counts` their samples (this process's), `scratch` room for
+    /// `maxSources` values; nil when fewer than two sources held samples or this reduction
+    /// cannot measure them. By default, from `noiseStatistics`.
+    func noiseEstimate(sourceCount: Int, counts: ArraySlice<Int>, scratch: inout [Double]) -> (gradientSquared: Double, trace: Double)?
     /// Why the last job stopped early, when `combine` gave nil (a cross-process sum failed).
     var failure: (any Error)? { get }
 }
@@ -47,6 +53,13 @@ extension GradientReduction {
 }
 
 /// One step's totals over every source (and every process): what the update divides by.
+extension GradientReduction {
+    func noiseEstimate(sourceCount: Int, counts: ArraySlice<Int>, scratch: inout [Double]) -> (gradientSquared: Double, trace: Double)? {
+        guard sourceCount >= 2, let total = noiseStatistics(sourceCount: sourceCount, into: &scratch) else { return nil }
+        return GradientNoiseScale.estimate(sourceNorms: scratch[..<sourceCount], counts: counts, totalNorm: total)
+    }
+}
+
 struct StepSums {
     var samples = 0
     var lossSum = 0.0

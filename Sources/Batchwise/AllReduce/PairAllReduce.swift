@@ -111,7 +111,7 @@ final class PairAllReduce: GradientReduction, @unchecked Sendable {
         clock.lap(.reduce)
     }
 
-    func combine(_ local: StepSums, worker: Int, sourceCount: Int, barrier: Barrier, clock: inout PhaseClock) -> StepSums? { local }
+    func combine(_ local: StepSums, worker: Int, sourceCount: Int, sourceCounts: [Int], barrier: Barrier, clock: inout PhaseClock) -> StepSums? { local }
 
     /// After the barrier: adds the other worker's partial sum (clearing it), divides by
     /// `totalCount`, and updates this worker's own copy chunk by chunk over the whole vector.

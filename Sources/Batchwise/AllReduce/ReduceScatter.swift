@@ -54,7 +54,7 @@ final class ReduceScatter: GradientReduction, @unchecked Sendable {
     func target(worker: Int) -> UpdateTarget { updated }
     func beginJob(worker: Int, clock: inout PhaseClock) {}
     func afterCompute(worker: Int, parity: Int, clock: inout PhaseClock) {}
-    func combine(_ local: StepSums, worker: Int, sourceCount: Int, barrier: Barrier, clock: inout PhaseClock) -> StepSums? { local }
+    func combine(_ local: StepSums, worker: Int, sourceCount: Int, sourceCounts: [Int], barrier: Barrier, clock: inout PhaseClock) -> StepSums? { local }
 
     func reduceAndUpdate<Update: Optimizer>(worker: Int, sourceCount: Int, parity: Int, totalCount: Int,
                                             update: OptimizerStep<Update>) {
@@ -92,18 +92,22 @@ final class ReduceScatter: GradientReduction, @unchecked Sendable {
     }
 
     /// Second half: divides worker `worker`'s slice of the all-processes sum by `totalCount`,
-    /// clears it for the next step, and applies `update` chunk by chunk.
+    /// clears it for the next step, and applies `update` chunk by chunk; records each chunk's
+    /// |Σ|² (before the division) in `chunkNorms[chunk]`.
     @inline(__always)
     func applyMean<Update: Optimizer>(worker: Int, of processSum: UnsafeMutablePointer<Float>, totalCount: Int,
-                                      update: OptimizerStep<Update>) {
+                                      update: OptimizerStep<Update>, chunkNorms: UnsafeMutablePointer<Double>) {
         let acc = scratch[worker].pointer
         let scale = 1 / Float(max(totalCount, 1))
         forEachChunk(of: worker) { start, n in
             let sum = processSum + start
+            var norm = 0.0
             for k in 0..<n {
+                norm += Double(sum[k]) * Double(sum[k])
                 acc[k] = sum[k] * scale
                 sum[k] = 0
             }
+            chunkNorms[start / AllReduce.chunk] = norm
             update.apply(start..<(start + n), acc)
         }
     }

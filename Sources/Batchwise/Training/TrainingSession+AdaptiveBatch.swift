@@ -43,8 +43,17 @@ extension TrainingSession {
         guard var a = state.adaptive, let settings = configuration.adaptiveBatch,
               let statistics = StatisticalEfficiency(trainer.noiseScale, baseBatchSize: settings.minimum) else { return false }
         let reproducible = configuration.microsharding != nil
-        let decision = settings.decide(statistics: statistics, throughput: reproducible ? nil : a.throughput.fit(),
+        let decision = settings.decide(statistics: statistics, throughput: reproducible ? nil : try agreedFit(a.throughput, grid: settings.grid),
                                        model: a.throughput, reproducible: reproducible, current: a.batchSize)
+        if let group = processGroup, group.size > 1 {
+            // Every process must train the same batch, or the sums would mix batches: a check
+            // that costs one small sum per decision.
+            var chosen = [Double(decision.batchSize)]
+            try chosen.withUnsafeMutableBufferPointer { try group.allReduceSum($0.baseAddress!, count: 1) }
+            guard chosen[0] == Double(group.size * decision.batchSize) else {
+                throw TrainingError("the processes of the run chose different batch sizes at step \(state.scheduleStep) (this one \(decision.batchSize)); this is a bug in Batchwise — please report it, and train with a fixed \(parameter: "batchSize") meanwhile")
+            }
+        }
         let position = a.position(stepInEpoch: state.stepInEpoch, sampleCount: train.count)
         let changed = decision.batchSize != a.batchSize
         a.lastDecisionStep = state.scheduleStep
@@ -63,6 +72,22 @@ extension TrainingSession {
         }
         state.adaptive = a
         return changed
+    }
+
+    /// The step-time fit every process of the run agrees on: each process's median step time
+    /// per batch size of `grid`, averaged across processes (one sum across them), so that all
+    /// take the same decision — the noise statistics are the same in every process already.
+    /// In one process, `throughput.fit()`.
+    private func agreedFit(_ throughput: ThroughputModel, grid: [Int]) throws -> (alpha: Double, beta: Double)? {
+        guard let group = processGroup, group.size > 1 else { return throughput.fit() }
+        // Per grid size: the median (0 when not measured here) and 1 when measured.
+        var sums = [Double](repeating: 0, count: 2 * grid.count)
+        for m in throughput.medians {
+            guard let i = grid.firstIndex(of: m.batchSize) else { continue }
+            (sums[2 * i], sums[2 * i + 1]) = (m.seconds, 1)
+        }
+        try sums.withUnsafeMutableBufferPointer { try group.allReduceSum($0.baseAddress!, count: $0.count) }
+        return throughput.fit(grid.indices.compactMap { i in sums[2 * i + 1] > 0 ? (grid[i], sums[2 * i] / sums[2 * i + 1]) : nil })
     }
 
     /// The learning rates of the next `count` steps under auto: the schedule on the
@@ -90,15 +115,12 @@ extension TrainingSession {
         state.adaptive = a
     }
 
-    /// What auto needs of the run: the noise measured within this process, and the schedule
-    /// and scaling it sets itself.
+    /// What auto needs of the run: the noise measured (2 or more sources across the threads
+    /// and processes), and the schedule and scaling it sets itself.
     static func checkAdaptive(_ settings: AdaptiveBatchSize, configuration: TrainingConfiguration,
                               workers: Int, processes: Int) throws(ConfigurationError) {
         let auto: ErrorText = "\(parameter: "batchSize", value: "auto")"
-        if processes > 1 {
-            throw ConfigurationError(auto + " does not work across processes yet: the gradient noise it decides from is not measured across them; run it in one process, or give a fixed batch size")
-        }
-        if configuration.microsharding == nil && workers < 2 {
+        if configuration.microsharding == nil && workers * processes < 2 {
             throw ConfigurationError(auto + " decides from the gradient noise, measured from the partial sums of 2 or more threads: use 2 or more \(parameter: "workers"), or \(parameter: "microsharding", value: "true"), which measures it at any thread count")
         }
         guard configuration.batchSizes == (try? BatchSizeSchedule(constant: settings.minimum)),

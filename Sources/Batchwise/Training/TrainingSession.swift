@@ -21,6 +21,8 @@ public final class TrainingSession {
     /// Where the run stands; a checkpoint stores it.
     public internal(set) var state: TrainingState
     private var bestParameters: [Float]?
+    /// The other processes of a multi-process run, or nil.
+    let processGroup: (any ProcessGroup)?
     /// The learning rate of the last step run (for the epoch's record).
     var lastLearningRate: Float?
 
@@ -107,6 +109,7 @@ public final class TrainingSession {
             try Self.checkAgreement(configuration, train: train, validation: validation, model: model, group: group)
         }
         self.configuration = configuration
+        self.processGroup = processGroup
         checkpointEvery = configuration.checkpointEvery
         self.train = train
         self.validation = validation

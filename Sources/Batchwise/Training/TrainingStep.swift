@@ -66,7 +66,7 @@ struct TrainingStep<Model: GradientModel, Reduction: GradientReduction, Update: 
                 for v in 0..<computed.sourceCount { sourceCounts[v] = stats[reduction.statsSlot(source: v, parity: parity)].count }
             }
             guard let sums = reduction.combine(local.with(stopRequested: results.stopRequests[parity]), worker: w, sourceCount: computed.sourceCount,
-                                               barrier: context.barrier, clock: &clock) else { break }
+                                               sourceCounts: sourceCounts, barrier: context.barrier, clock: &clock) else { break }
             // 4. Reduce and update — or take no update for a batch whose loss is not finite
             //    (every worker sees the same sums, so all take the same branch).
             let finite = sums.lossSum.isFinite
@@ -97,10 +97,8 @@ struct TrainingStep<Model: GradientModel, Reduction: GradientReduction, Update: 
             }
             if w == 0 {
                 results.stepEnds[t - steps.lowerBound + 1] = clock.last
-                if finite && computed.sourceCount >= 2,
-                   let total = reduction.noiseStatistics(sourceCount: computed.sourceCount, into: &sourceNorms),
-                   let e = GradientNoiseScale.estimate(sourceNorms: sourceNorms[..<computed.sourceCount],
-                                                       counts: sourceCounts[..<computed.sourceCount], totalNorm: total) {
+                if finite, let e = reduction.noiseEstimate(sourceCount: computed.sourceCount, counts: sourceCounts[..<computed.sourceCount],
+                                                           scratch: &sourceNorms) {
                     noiseScale.add(gradientSquared: e.gradientSquared, trace: e.trace)
                 }
             }
