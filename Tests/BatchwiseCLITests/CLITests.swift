@@ -85,7 +85,7 @@ import Testing
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = out
         process.standardError = err
-        try process.run()
+        try launch(process)
         let watched = Watched(process)
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
             if watched.process.isRunning { watched.process.terminate() }
