@@ -83,9 +83,9 @@ struct OutputPaths {
                 return file
             }
             // Created with its missing parents: the nearest folder that exists must take them.
-            var ancestor = (folder as NSString).deletingLastPathComponent
+            var ancestor = folder.parentPath
             while !ancestor.isEmpty, ancestor != "/", (try? FileStatus(path: ancestor)) == nil {
-                ancestor = (ancestor as NSString).deletingLastPathComponent
+                ancestor = ancestor.parentPath
             }
             let existing = ancestor.isEmpty ? "." : ancestor
             let status = try lookUp(existing, flag: output.flag, shown: output.path)
@@ -113,7 +113,7 @@ struct OutputPaths {
             // A regular file is replaced by a rename in the folder of the file a link names.
             let file = FileStatus.destination(of: output.path)
             let through = file == output.path ? "" : " (the link's target '\(file)')"
-            let parent = (file as NSString).deletingLastPathComponent
+            let parent = file.parentPath
             let folder = parent.isEmpty ? "." : parent
             guard let status = try lookUp(folder, flag: output.flag, shown: output.path) else {
                 throw ConfigurationError("\(shown)\(through): the folder '\(folder)' does not exist; create it first or choose another path")

@@ -21,6 +21,12 @@ import Darwin
 /// started before (OpenBLAS's pool) may still be handed a signal: its C handler only forwards
 /// it to the signal thread (`CBatchwiseShims_forward_stop_signals_to_self`).
 ///
+/// In an MPI job of two or more processes the first signal is also said at once, in one
+/// `error:` line: there it most often comes from `mpirun` ending the job because a rank
+/// failed, and then the step in flight never ends (its collective waits for the dead rank)
+/// and `mpirun` kills this process soon after, so a line written after the step would never
+/// be seen. When every rank is alive they stop together at the same step as above.
+///
 /// For tests, `BATCHWISE_TEST_RAISE=INT@20` (or `TERM@20`, or a comma-separated list such as
 /// `INT@20,INT@20`) makes the run send itself each signal when it has done exactly that many
 /// steps in all, and wait until the signal has been taken: a signal "mid-epoch" at a step
@@ -33,6 +39,8 @@ final class StopSignals: @unchecked Sendable {
     private var received = 0
     /// Signals taken as a stop request (what `raiseAndWait` waits for).
     private var requests = 0
+    /// This process's rank and the job's size, in an MPI job of two or more processes.
+    private var job: (rank: Int, size: Int)?
 
     /// The signals taken, in the words of the messages.
     static func name(_ signal: Int32) -> String {
@@ -71,6 +79,17 @@ final class StopSignals: @unchecked Sendable {
         return set
     }
 
+    /// This process is rank `rank` of an MPI job of `size` processes. There a stop signal
+    /// most often means that `mpirun` is ending the job because a rank has failed: the other
+    /// ranks then wait in a collective that never completes until `mpirun` kills them, so the
+    /// first signal is said at once, in one line, before the clean stop is tried.
+    func joined(rank: Int, size: Int) {
+        guard size > 1 else { return }
+        lock.lock()
+        job = (rank, size)
+        lock.unlock()
+    }
+
     /// From now on the first signal asks for a clean stop (before, there is nothing to save).
     func arm() {
         lock.lock()
@@ -85,8 +104,12 @@ final class StopSignals: @unchecked Sendable {
             guard sigwait(&set, &signal) == 0 else { continue }
             lock.lock()
             received += 1
-            let first = received == 1, cleanStop = armed && received == 1
+            let first = received == 1, cleanStop = armed && received == 1, job = self.job
             lock.unlock()
+            if cleanStop, let job {
+                let rank = job.rank > 0 ? "rank \(job.rank): " : ""
+                FileHandle.standardError.write(Data("error: \(rank)\(Self.name(signal)) during an MPI job of \(job.size) processes: mpirun is ending the job (a rank failed, or mpirun itself was stopped); this rank stops after the step in flight if the others can finish it, and the last checkpoint written is intact\n".utf8))
+            }
             if cleanStop {
                 request.request(reason: Int(signal))
                 lock.lock()

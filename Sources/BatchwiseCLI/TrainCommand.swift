@@ -128,6 +128,7 @@ struct TrainCommand: ParsableCommand {
         case "mpi":
             group = try MPIProcessGroup()
             BatchwiseCommand.processGroup = group
+            signals.joined(rank: group!.rank, size: group!.size)
         default: throw ConfigurationError("--distributed must be mpi (got '\(distributed!)')")
         }
         let primary = (group?.rank ?? 0) == 0

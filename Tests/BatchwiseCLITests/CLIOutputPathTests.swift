@@ -17,6 +17,23 @@ extension CLITests {
         return dir
     }
 
+    /// Outputs named by one letter, relative to the working directory, are ordinary paths
+    /// (Foundation's `deletingLastPathComponent` traps on a one-character path; Batchwise
+    /// crashed on `--checkpoint-dir c` before it stopped using it): the run writes each.
+    @Test func oneLetterOutputPathsAreWritten() throws {
+        let dir = temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let run = try batchwise(["train", "--epochs", "1", "--quiet", "--checkpoint-dir", "c", "--metrics", "m", "--plot", "p"], in: dir)
+        #expect(run.reason == .exit && run.status == 0, "\(run.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["c", "m", "p"])
+        #expect(throws: Never.self) { try Checkpoint.load(from: dir + "/c") }
+        // A one-letter file given to --resume is named as a file, with the folder to give instead.
+        let resumed = try batchwise(["train", "--resume", "m"], in: dir)
+        #expect(resumed.reason == .exit && resumed.status != 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.hasPrefix("error: ") && resumed.stderr.contains("give the directory that holds \(Checkpoint.fileName): ."), "\(resumed.stderr)")
+    }
+
     /// (flags that name a bad output, words the error must contain)
     @Test(arguments: [
         (["--checkpoint-dir", "DIR/file.txt/ck"], ["--checkpoint-dir", "'DIR/file.txt' is a file"]),

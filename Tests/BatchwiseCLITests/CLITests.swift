@@ -53,20 +53,22 @@ import Testing
     }
 
     /// Runs `batchwise arguments…` (see `run`).
-    func batchwise(_ arguments: [String], timeout: Double = 240, sourceLocation: SourceLocation = #_sourceLocation) throws -> Run {
+    func batchwise(_ arguments: [String], timeout: Double = 240, in directory: String? = nil,
+                   sourceLocation: SourceLocation = #_sourceLocation) throws -> Run {
         let executable = try #require(Self.executable, """
             no executable named 'batchwise' found in a directory above the test bundle \
             (\(Bundle.main.bundleURL.path)) or \(CommandLine.arguments.first ?? "argv[0]"); \
             build it with 'swift build --build-tests'
             """, sourceLocation: sourceLocation)
-        return try Self.run(executable, arguments, timeout: timeout)
+        return try Self.run(executable, arguments, timeout: timeout, in: directory)
     }
 
     /// Runs `executable arguments…`, capturing stdout and stderr through temporary files (no
     /// pipe can fill up and block the child). A run still going after `timeout` seconds is
     /// killed, which the callers see as a signal, that is a failure. `started` is called with
-    /// the running process (to signal it, say).
-    static func run(_ executable: URL, _ arguments: [String], timeout: Double,
+    /// the running process (to signal it, say). `directory` is the child's working directory
+    /// (the test's when nil).
+    static func run(_ executable: URL, _ arguments: [String], timeout: Double, in directory: String? = nil,
                     started: (Process) throws -> Void = { _ in }) throws -> Run {
         let fm = FileManager.default
         let stem = fm.temporaryDirectory.appendingPathComponent("batchwise-cli-\(UUID().uuidString)")
@@ -82,10 +84,11 @@ import Testing
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = out
         process.standardError = err
-        try process.run()
+        try launch(process)
         let watched = Watched(process)
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
             if watched.process.isRunning { watched.process.terminate() }

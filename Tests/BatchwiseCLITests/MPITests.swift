@@ -5,7 +5,8 @@ import Testing
 
 /// Multi-process training under a real `mpirun` (Open MPI over loopback), launched from the
 /// tests. Skipped, with the reason, only when this build has no MPI (`swift build` without
-/// `--traits MPI`) or `mpirun` is missing; the README's test command provides both.
+/// `--traits MPI`). In a build with MPI they fail, never skip, when no `mpirun` is on `$PATH`
+/// (the README's test command provides one).
 extension CLITests {
     /// The first `mpirun` on `$PATH`.
     static let mpirun: URL? = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
@@ -21,10 +22,16 @@ extension CLITests {
         #expect(Self.mpirun != nil, "this build has the MPI trait but no mpirun is on $PATH (\(ProcessInfo.processInfo.environment["PATH"] ?? "")); install Open MPI (tools/setup --mpi)")
     }
 
+    /// The `mpirun` on `$PATH`; its absence fails the test that asks (never skips it).
+    func requireMpirun(sourceLocation: SourceLocation = #_sourceLocation) throws -> URL {
+        try #require(Self.mpirun, "no mpirun on $PATH (\(ProcessInfo.processInfo.environment["PATH"] ?? "")) in a build with the MPI trait; install Open MPI (tools/setup --mpi)",
+                     sourceLocation: sourceLocation)
+    }
+
     func mpi(_ ranks: Int, _ arguments: [String], timeout: Double = 240,
              started: (Process) throws -> Void = { _ in }) throws -> Run {
         let executable = try #require(Self.executable)
-        return try Self.run(try #require(Self.mpirun),
+        return try Self.run(try requireMpirun(),
                             ["--allow-run-as-root", "--oversubscribe", "-np", String(ranks), executable.path] + arguments,
                             timeout: timeout, started: started)
     }
@@ -70,32 +77,124 @@ extension CLITests {
         #expect(try weightsDigest(second) == weightsDigest(straight))
     }
 
-    /// A rank killed mid-run: mpirun notices, ends the other ranks and exits non-zero with a
-    /// message naming the rank, well within the bound (no hang in a collective).
+    /// Every file of a distributed run is rank 0's: the checkpoint directory, `--metrics` and
+    /// `--plot`. The two ranks run in different working directories (`mpirun -wdir`) with the
+    /// same relative output paths, so a file any other rank wrote, checked or removed would
+    /// show in its own directory: that directory must stay empty and unmodified (its mtime
+    /// changes with every entry made or removed in it, even one removed again).
+    @Test(.enabled(if: mpiReady, mpiSkipReason))
+    func onlyRankZeroWritesFiles() throws {
+        let executable = try #require(Self.executable).path
+        let zero = temporaryDirectory(), one = temporaryDirectory()
+        defer { for d in [zero, one] { try? FileManager.default.removeItem(atPath: d) } }
+        for d in [zero, one] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
+        let untouched = try FileManager.default.attributesOfItem(atPath: one)[.modificationDate] as? Date
+        let rank = [executable, "train", "--distributed", "mpi", "--threads", "1", "--epochs", "2", "--batch-size", "40",
+                    "--checkpoint-dir", "checkpoints", "--checkpoint-every", "10", "--metrics", "metrics.jsonl", "--plot", "plot.svg"]
+        let run = try Self.run(try requireMpirun(),
+                               ["--allow-run-as-root", "--oversubscribe", "-np", "1", "-wdir", zero] + rank
+                               + [":", "-np", "1", "-wdir", one] + rank, timeout: 240)
+        #expect(run.reason == .exit && run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("distributed: 2 MPI processes"), "\(run.stdout)")
+        // Rank 0 wrote every output where it was told to ...
+        #expect(try FileManager.default.contentsOfDirectory(atPath: zero).sorted() == ["checkpoints", "metrics.jsonl", "plot.svg"])
+        #expect(try Checkpoint.load(from: zero + "/checkpoints").state.isComplete(epochs: 2))
+        let records = try String(contentsOfFile: zero + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(records.count == 2, "one metrics record per epoch")
+        // ... and rank 1 nothing at all.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: one).isEmpty, "rank 1 wrote files")
+        #expect(try FileManager.default.attributesOfItem(atPath: one)[.modificationDate] as? Date == untouched,
+                "rank 1 made or removed something in its working directory")
+    }
+
+    /// `mpirun --bind-to core` gives each rank a core of its own; every thread of each rank —
+    /// the workers above all, which pin themselves to the PUs of their plan — stays inside the
+    /// CPUs mpirun bound that rank to. What mpirun binds each rank to is read first by a
+    /// plain shell launched the same way. The training job is then held still at a known
+    /// point, with every rank's workers running: at the end of epoch 1, rank 0 opens its
+    /// `--metrics` FIFO, which no one reads until the ranks' threads have been looked at (so
+    /// rank 0 waits in `open`, and rank 1 in the next collective).
+    @Test(.enabled(if: mpiReady, mpiSkipReason))
+    func eachRankKeepsTheCPUsMpirunBoundItTo() throws {
+        let mpirun = try requireMpirun(), executable = try #require(Self.executable).path
+        let launch = ["--allow-run-as-root", "-np", "2", "--bind-to", "core", "--map-by", "core"]
+        let shell = try Self.run(mpirun, launch + ["sh", "-c", "echo \"rank $OMPI_COMM_WORLD_RANK: $(grep Cpus_allowed_list /proc/self/status)\""],
+                                 timeout: 60)
+        try #require(shell.status == 0, "\(shell.stdout)\(shell.stderr)")
+        var bound: [Int: Set<Int>] = [:]
+        for line in shell.stdoutLines {
+            if let m = try /rank (\d+): Cpus_allowed_list:\s*(\S+)/.firstMatch(in: line) { bound[Int(m.1)!] = Self.cpuList(m.2) }
+        }
+        let zero = try #require(bound[0], "\(shell.stdout)"), one = try #require(bound[1], "\(shell.stdout)")
+        try #require(!zero.isEmpty && !one.isEmpty && zero.isDisjoint(with: one), "mpirun bound the ranks to distinct cores: \(bound)")
+
+        let dir = temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let fifo = dir + "/metrics.fifo"
+        try #require(mkfifo(fifo, 0o600) == 0)
+        let marker = String(UInt64.random(in: 1_000_000...9_000_000_000))
+        var seen: [Int: [Int32: Set<Int>]] = [:]
+        let reader = DispatchGroup()
+        let run = try Self.runReadingLines(mpirun, launch + [
+            executable, "train", "--distributed", "mpi", "--threads", "2", "--oversubscribe", "--epochs", "2",
+            "--batch-size", "40", "--seed", marker, "--metrics", fifo, "--quiet"], timeout: 240) { line, _ in
+            guard line.hasPrefix("epoch 1/") else { return true }
+            for (rank, pid) in Self.ranks(marked: marker) { seen[rank] = Self.threadCPUs(of: pid) }
+            // Let the run go on: read the metrics to their end.
+            DispatchQueue.global().async(group: reader) {
+                let descriptor = open(fifo, O_RDONLY)
+                guard descriptor >= 0 else { return }
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                while read(descriptor, &buffer, buffer.count) > 0 {}
+                close(descriptor)
+            }
+            return false
+        }
+        #expect(reader.wait(timeout: .now() + 60) == .success, "the run closed its metrics FIFO")
+        #expect(run.reason == .exit && run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(seen.keys.sorted() == [0, 1], "both ranks were running at the end of epoch 1: \(seen)")
+        for (rank, threads) in seen.sorted(by: { $0.key < $1.key }) {
+            // The main thread, the workers, MPI's and BLAS's threads: at least the main one and two workers.
+            #expect(threads.count >= 3, "rank \(rank) has its workers running: \(threads)")
+            for (thread, cpus) in threads.sorted(by: { $0.key < $1.key }) {
+                #expect(cpus.isSubset(of: bound[rank]!), "rank \(rank), thread \(thread) may run on PUs \(cpus.sorted()) outside its binding \(bound[rank]!.sorted())")
+            }
+        }
+        let training = run.stdoutLines.first { $0.hasPrefix("training: ") }.map(String.init) ?? ""
+        let planned = try #require(try /on PU ([0-9,]+), seed/.firstMatch(in: training), "\(run.stdout)").1
+        #expect(Self.cpuList(planned).isSubset(of: zero), "rank 0's workers are planned on its own core: \(training)")
+    }
+
+    /// A rank killed mid-run ends the job instead of leaving the others waiting in a
+    /// collective: `mpirun` exits non-zero (not killed by the test's watchdog), no rank is left
+    /// running, and rank 0 — which `mpirun` sends SIGTERM — says so in Batchwise's own words,
+    /// in one `error:` line (Open MPI's own wording is not relied on). The rank is killed once
+    /// rank 0 has printed its first epoch line, so both ranks are training; nothing waits on a
+    /// clock.
     @Test(.enabled(if: mpiReady, mpiSkipReason))
     func killingOneRankEndsTheJobWithAClearMessage() throws {
         let marker = String(UInt64.random(in: 1_000_000...9_000_000_000))
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let started = Date()
-        let run = try mpi(2, ["train", "--synthetic", "200000", "--layers", "64,256,10", "--epochs", "100",
-                              "--distributed", "mpi", "--threads", "1", "--seed", marker, "--quiet",
-                              "--checkpoint-dir", dir, "--checkpoint-every", "20"], timeout: 120) { _ in
-            // Wait for both ranks, then kill the one that is not rank 0's parent's first child.
-            var ranks: [Int32] = []
-            for _ in 0..<100 where ranks.count < 2 {
-                Thread.sleep(forTimeInterval: 0.1)
-                ranks = Self.processes(matching: ["batchwise", "train", marker], excluding: "mpirun")
-            }
-            try #require(ranks.count == 2, "found the two ranks: \(ranks)")
-            Thread.sleep(forTimeInterval: 1)
-            kill(ranks.max()!, SIGKILL)
+        let executable = try #require(Self.executable).path
+        var killed: Int32?
+        let run = try Self.runReadingLines(try requireMpirun(), [
+            "--allow-run-as-root", "--oversubscribe", "-np", "2", executable,
+            "train", "--synthetic", "4000", "--layers", "64,256,10", "--epochs", "1000", "--distributed", "mpi",
+            "--threads", "1", "--seed", marker, "--checkpoint-dir", dir, "--checkpoint-every", "20", "--quiet"], timeout: 120) { line, _ in
+            guard line.hasPrefix("epoch 1/") else { return true }
+            let ranks = Self.ranks(marked: marker)
+            let victim = try #require(ranks[1], "found rank 1 among \(ranks)")
+            kill(victim, SIGKILL)
+            killed = victim
+            return false
         }
-        let seconds = Date().timeIntervalSince(started)
-        #expect(run.reason == .exit && run.status != 0, "mpirun exits non-zero (status \(run.status))")
-        let said = run.stdout + run.stderr
-        #expect(said.contains("signal 9") || said.contains("Killed"), "a message names the killed rank: \(said)")
-        #expect(seconds < 60, "ended in \(seconds) s")
+        try #require(killed != nil, "the run printed its first epoch line: \(run.stdout)\(run.stderr)")
+        #expect(run.reason == .exit && run.status != 0, "mpirun exits non-zero (status \(run.status), \(run.reason))")
+        let errors = run.stderr.split(separator: "\n").filter { $0.hasPrefix("error: ") }
+        #expect(errors.count == 1, "one Batchwise error line, from rank 0: \(run.stderr)")
+        #expect(errors.first?.hasPrefix("error: SIGTERM during an MPI job of 2 processes: mpirun is ending the job") == true, "\(run.stderr)")
         #expect(Self.processes(matching: ["batchwise", "train", marker], excluding: "mpirun").isEmpty, "no rank is left running")
         // The last checkpoint rank 0 wrote is whole: written atomically, it loads.
         if FileManager.default.fileExists(atPath: dir + "/" + Checkpoint.fileName) {
@@ -122,7 +221,7 @@ extension CLITests {
     func ranksThatDisagreeEndTheJobInsteadOfHanging() throws {
         let executable = try #require(Self.executable).path
         let common = ["train", "--distributed", "mpi", "--threads", "1", "--epochs", "1", "--quiet"]
-        let run = try Self.run(try #require(Self.mpirun),
+        let run = try Self.run(try requireMpirun(),
                                ["--allow-run-as-root", "--oversubscribe", "-np", "1", executable] + common + ["--seed", "1"]
                                + [":", "-np", "1", executable] + common + ["--seed", "2"], timeout: 120)
         #expect(run.reason == .exit && run.status != 0)

@@ -145,7 +145,7 @@ public struct Checkpoint: Sendable, Equatable {
         }
         guard isDirectory.boolValue else {
             // The checkpoint file itself, given where its directory belongs.
-            let parent = (directory as NSString).deletingLastPathComponent
+            let parent = directory.parentPath
             throw DataError(file: directory, "this is a file, not a checkpoint directory; give the directory that holds \(fileName): \(parent.isEmpty ? "." : parent)")
         }
         guard let data = FileManager.default.contents(atPath: path) else {

@@ -153,6 +153,35 @@ import Testing
         Self.error("flatten leakyrelu(slope=1e39) dense(10)", ["'slope' must be a number"])
     }
 
+    /// Residual blocks nested thousands deep (found probing the parser for its fuzz runs)
+    /// overflowed the stack (each level is a recursion of the parser). Now they nest at most 8
+    /// deep, and deeper text is an error.
+    @Test func residualBlocksNestAtMostEightDeep() throws {
+        func nested(_ depth: Int) -> String {
+            String(repeating: "residual(", count: depth) + "dense(4)" + String(repeating: ")", count: depth) + " dense(2)"
+        }
+        let eight = try Sequential(spec: nested(8), input: [4])
+        #expect(eight.spec == nested(8))
+        for depth in [9, 5_000] {
+            do {
+                _ = try ModelSpec(parsing: nested(depth))
+                Issue.record("residual blocks \(depth) deep parsed")
+            } catch {
+                #expect(error.message.contains("residual blocks nest at most 8 deep"), "\(error.message.prefix(300))")
+            }
+        }
+    }
+
+    /// A shape whose element count overflows `Int` is refused, not wrapped: 2³² × 2³² × 4 used to
+    /// count 0 floats, which passed the input's size check (a checkpoint's header could give it).
+    @Test func aShapeTooLargeToCountIsRefused() {
+        #expect(TensorShape([1 << 32, 1 << 32, 4]).count == Int.max)
+        #expect(TensorShape([1 << 40, 1 << 40]).count == Int.max)
+        #expect(TensorShape([3, 0, 1 << 62]).count == 0)
+        Self.error("conv2d(1,1) flatten dense(2)", input: [1 << 32, 1 << 32, 4], ["input", "positive sizes"])
+        Self.error("reshape(1099511627776,1099511627776) flatten dense(2)", input: [4], ["reshape"])
+    }
+
     @Test func unbalancedParentheses() {
         Self.error("conv2d(6,5 relu flatten dense(10)", ["layer 1, conv2d(6,5 relu flatten dense(10)", "'(' at column 7 is never closed"])
         Self.error("flatten dense(10))", ["the ')' at column 18 closes no '('"])

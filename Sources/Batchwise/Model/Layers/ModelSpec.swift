@@ -19,6 +19,8 @@
 /// Any argument may also be given by its key (`conv2d(6, kernel=5)`). Sizes are whole
 /// numbers; `slope` and `p` are decimal numbers.
 ///
+/// Residual blocks nest at most 8 deep.
+///
 /// Parsing checks the text — names, parentheses, argument counts, keys and types — and each
 /// error names the layer by its position (from 1, with its line for text of several lines)
 /// and its text. The checks that need the input's shape (a kernel larger than its input, a
@@ -44,7 +46,7 @@ public struct ModelSpec: Sendable, CustomStringConvertible {
     ///   value of the wrong type) or unbalanced parentheses; or saying the text has no layers.
     public init(parsing text: String) throws(ConfigurationError) {
         let parser = ModelSpecParser(text)
-        let layers = try parser.parseList(parser.scalars.indices, nested: false)
+        let layers = try parser.parseList(parser.scalars.indices, depth: 0)
         guard !layers.isEmpty else {
             throw ConfigurationError("the model \(parameter: "spec") has no layers; write them separated by spaces, such as 'flatten dense(128) relu dense(10)'")
         }
@@ -152,9 +154,15 @@ struct ModelSpecParser {
 
     // MARK: Layers
 
-    /// The layers in `range`: whitespace-separated at the top level, whitespace- or
-    /// comma-separated inside a residual block (`nested`).
-    func parseList(_ range: Range<Int>, nested: Bool) throws(ConfigurationError) -> [any Layer] {
+    /// How deep residual blocks may nest. Each level is a recursion of the parser (and of the
+    /// model built from it), so text nested thousands deep would overflow the stack; no model
+    /// needs more than a few levels.
+    static let maximumNesting = 8
+
+    /// The layers in `range`, inside `depth` residual blocks: whitespace-separated at the top
+    /// level, whitespace- or comma-separated inside a residual block (depth above 0).
+    func parseList(_ range: Range<Int>, depth: Int) throws(ConfigurationError) -> [any Layer] {
+        let nested = depth > 0
         var layers: [any Layer] = []
         var i = range.lowerBound
         while true {
@@ -187,20 +195,24 @@ struct ModelSpecParser {
                 throw ConfigurationError("\(position(layers.count + 1, start)), \(text): put a space between it and what follows \(place(i))")
             }
             do {
-                layers.append(try layer(name, arguments: arguments))
+                layers.append(try layer(name, arguments: arguments, depth: depth))
             } catch {
                 throw ConfigurationError("\(position(layers.count + 1, start)), \(text): \(error.text)")
             }
         }
     }
 
-    /// The layer `name` with the arguments between its parentheses (nil: none were written).
-    private func layer(_ name: String, arguments range: Range<Int>?) throws(ConfigurationError) -> any Layer {
+    /// The layer `name` with the arguments between its parentheses (nil: none were written),
+    /// inside `depth` residual blocks.
+    private func layer(_ name: String, arguments range: Range<Int>?, depth: Int) throws(ConfigurationError) -> any Layer {
         if name == "residual" {
             guard let range else {
                 throw ConfigurationError("a residual block needs its layers in parentheses, such as residual(conv2d(8,3,padding=1) relu)")
             }
-            let body = try parseList(range, nested: true)
+            guard depth < Self.maximumNesting else {
+                throw ConfigurationError("residual blocks nest at most \(Self.maximumNesting) deep")
+            }
+            let body = try parseList(range, depth: depth + 1)
             guard !body.isEmpty else { throw ConfigurationError("a residual block needs at least one layer inside") }
             var block = Residual(body)
             block.spelling = .spec

@@ -4,13 +4,18 @@
 public struct TensorShape: Sendable, Hashable, ExpressibleByArrayLiteral, CustomStringConvertible {
     /// The sizes, outermost first.
     public let dimensions: [Int]
-    /// The number of floats one sample holds: the product of the dimensions.
+    /// The number of floats one sample holds: the product of the dimensions, or `Int.max` when
+    /// that product overflows (so that every size check refuses the shape; a wrapped product
+    /// could be small, even 0, and pass them).
     public let count: Int
 
     /// A shape of `dimensions`, outermost first.
     public init(_ dimensions: [Int]) {
         self.dimensions = dimensions
-        count = dimensions.reduce(1) { $0.multipliedReportingOverflow(by: max($1, 0)).partialValue }
+        count = dimensions.reduce(1) { product, size in
+            let (result, overflow) = product.multipliedReportingOverflow(by: max(size, 0))
+            return overflow ? Int.max : result
+        }
     }
 
     public init(arrayLiteral elements: Int...) { self.init(elements) }
