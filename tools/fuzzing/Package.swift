@@ -3,7 +3,7 @@ import PackageDescription
 
 // libFuzzer targets for Batchwise's parsers of untrusted bytes, kept in their own package so
 // that neither `swift build --build-tests` nor CI ever builds them. Build and run them with
-// `tools/fuzz TARGET SECONDS` (it passes `--sanitize fuzzer --sanitize address`); each target
+// `tools/fuzz TARGET SECONDS` (it builds them with libFuzzer and AddressSanitizer; see its comment for the flags); each target
 // is one file defining `LLVMFuzzerTestOneInput`, and libFuzzer supplies `main`.
 let fuzzTargets = ["FuzzCSV", "FuzzIDX", "FuzzNPY", "FuzzCheckpoint", "FuzzModelSpec"]
 
