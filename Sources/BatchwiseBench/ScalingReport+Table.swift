@@ -61,9 +61,18 @@ extension ScalingReport {
         for m in measurements where seen.insert(m.sgemm.shard).inserted {
             let counts = measurements.filter { $0.sgemm.shard == m.sgemm.shard }.map { String($0.threads) }.joined(separator: ",")
             notes.append("  shard \(m.sgemm.shard) (threads \(counts)): " + String(format: "%.1f", m.sgemm.gflops) + " GFLOP/s over")
-            let names = m.sgemm.shapes.map(\.description)
-            let width = names.map(\.count).max() ?? 0
-            for (i, name) in names.enumerated() {
+            // A run of one shape (a convolution's chunks) is one line, "× calls".
+            var lines: [(name: String, first: Int)] = []
+            for (i, shape) in m.sgemm.shapes.enumerated() {
+                if i > 0 && m.sgemm.shapes[i - 1] == shape, let last = lines.popLast() {
+                    let calls = i - last.first + 1
+                    lines.append((shape.description + " × \(calls)", last.first))
+                } else {
+                    lines.append((shape.description, i))
+                }
+            }
+            let width = lines.map(\.name.count).max() ?? 0
+            for (name, i) in lines {
                 notes.append("    " + name + String(repeating: " ", count: width - name.count)
                              + String(format: "  %8.3f MFLOP  %7.1f GFLOP/s", m.sgemm.shapes[i].flops / 1e6, m.sgemm.gflops(ofShape: i)))
             }

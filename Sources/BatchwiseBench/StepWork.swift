@@ -14,14 +14,16 @@ import Batchwise
 /// The products a step runs on a shard of n samples, per layer (see `Dense` and
 /// `ConvolutionGeometry`): a dense layer of i inputs and o units runs Y += X·Wᵀ (NT, n×o×i),
 /// ∂W += ΔYᵀ·X (TN, o×i×n) and ∂X = ΔY·W (NN, n×i×o); a convolution of F filters, patch
-/// K and P output positions runs Ŷ = W·X̂ (NN, F×nP×K), ∂W += Δ̂·X̂ᵀ (NT, F×K×nP) and
-/// X̂' = Wᵀ·Δ̂ (TN, K×nP×F). The model's first layer computes no input gradient.
+/// K and P output positions runs, per chunk of c samples (`Conv2D.chunkSamples(shard:)`),
+/// Ŷ = W·X̂ (NN, F×cP×K), ∂W += Δ̂·X̂ᵀ (NT, F×K×cP) and X̂' = Wᵀ·Δ̂ (TN, K×cP×F). The model's
+/// first layer computes no input gradient.
 public struct StepWork: Sendable, Equatable {
     /// One layer that makes products.
     enum Product: Sendable, Equatable {
         case mlp(widths: [Int])
         case dense(inputs: Int, units: Int, inputGradient: Bool)
-        case convolution(filters: Int, patch: Int, positions: Int, inputGradient: Bool)
+        /// `chunk`: samples per chunk of a large shard (a smaller shard is one chunk).
+        case convolution(filters: Int, patch: Int, positions: Int, inputGradient: Bool, chunk: Int)
     }
 
     /// Useful floating-point work per training sample (see the rules above).
@@ -64,10 +66,15 @@ public struct StepWork: Sendable, Equatable {
                 var back = [GemmShape(transposeA: true, transposeB: false, m: o, n: i, k: n, accumulates: true)]
                 if gradient { back.append(GemmShape(transposeA: false, transposeB: false, m: n, n: i, k: o, accumulates: false)) }
                 backward.insert(contentsOf: back, at: 0)
-            case .convolution(let f, let k, let p, let gradient):
-                forward.append(GemmShape(transposeA: false, transposeB: false, m: f, n: n * p, k: k, accumulates: false))
-                var back = [GemmShape(transposeA: false, transposeB: true, m: f, n: k, k: n * p, accumulates: true)]
-                if gradient { back.append(GemmShape(transposeA: true, transposeB: false, m: k, n: n * p, k: f, accumulates: false)) }
+            case .convolution(let f, let k, let p, let gradient, let chunk):
+                // One set of products per chunk of the shard, as the layer runs them.
+                let c = max(1, min(n, chunk))
+                var back: [GemmShape] = []
+                for m in Array(repeating: c, count: n / c) + (n % c == 0 ? [] : [n % c]) {
+                    forward.append(GemmShape(transposeA: false, transposeB: false, m: f, n: m * p, k: k, accumulates: false))
+                    back.append(GemmShape(transposeA: false, transposeB: true, m: f, n: k, k: m * p, accumulates: true))
+                    if gradient { back.append(GemmShape(transposeA: true, transposeB: false, m: k, n: m * p, k: f, accumulates: false)) }
+                }
                 backward.insert(contentsOf: back, at: 0)
             }
         }
@@ -91,10 +98,11 @@ public struct StepWork: Sendable, Equatable {
                     flops += 6 * Double(inputs * dense.units + dense.units)
                     products.append(.dense(inputs: inputs, units: dense.units, inputGradient: gradient))
                 case let conv as Conv1D:
-                    convolution(filters: conv.filters, kernelSize: conv.kernel, input: input, output: output, line: true, gradient: gradient)
+                    convolution(filters: conv.filters, kernelSize: conv.kernel, input: input, output: output, line: true, gradient: gradient,
+                                chunk: conv.chunkSamples(shard: .max))
                 case let conv as Conv2D:
                     convolution(filters: conv.filters, kernelSize: conv.kernel * conv.kernel, input: input, output: output, line: false,
-                                gradient: gradient)
+                                gradient: gradient, chunk: conv.chunkSamples(shard: .max))
                 case let residual as Residual:
                     // The block keeps its body unconnected: connect copies to find the inner shapes.
                     var inner = [input]
@@ -111,11 +119,12 @@ public struct StepWork: Sendable, Equatable {
 
         /// Channels: the first size of a C × L (C × H × W) input; 1 for a flat (plane) one.
         private mutating func convolution(filters: Int, kernelSize: Int, input: TensorShape, output: TensorShape, line: Bool,
-                                          gradient: Bool) {
+                                          gradient: Bool, chunk: Int) {
             let channels = input.rank == (line ? 2 : 3) ? input[0] : 1
             let patch = channels * kernelSize
             flops += 6 * Double(output.count) * Double(patch)
-            products.append(.convolution(filters: filters, patch: patch, positions: output.count / filters, inputGradient: gradient))
+            products.append(.convolution(filters: filters, patch: patch, positions: output.count / filters, inputGradient: gradient,
+                                         chunk: chunk))
         }
     }
 }

@@ -55,8 +55,15 @@ enum FlagNames {
                 return "`" + ErrorText.bareName(parameter) + (value.map { ": " + $0 } ?? "") + "`"
             }
             guard let value, !(switches.contains(parameter) && value == "true") else { return flag }
-            return flag + " " + value
+            return flag + " " + flagValue(value)
         }
+    }
+
+    /// A suggested value as typed after a flag: a shape or list the library writes `[1, 28, 28]`
+    /// is `1,28,28` on the command line.
+    static func flagValue(_ value: String) -> String {
+        guard value.hasPrefix("["), value.hasSuffix("]") else { return value }
+        return value.dropFirst().dropLast().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ",")
     }
 
     /// The message of a library error as the command prints it, or nil for another error.

@@ -36,6 +36,21 @@ import BatchwiseTestSupport
         #expect(work.gemmShapes(shard: 2).first?.description == "NN m=3 n=72 k=9")
     }
 
+    /// A convolution too large for one chunk (see `ConvolutionGeometry.chunkSamples`) runs its
+    /// products once per chunk: the shapes list every call, and their work adds up to the shard's.
+    @Test func aConvolutionRunsItsProductsOncePerChunk() throws {
+        let work = try BenchModel(spec: "conv2d(2,3,padding=1) relu conv2d(2,3,padding=1) flatten dense(2)", inputShape: [1, 64, 64]).work()
+        // (9 + 2) · 4096 floats a sample for the first, (18 + 2) · 4096 for the second: a sample a chunk.
+        let shapes = work.gemmShapes(shard: 3).map(\.description)
+        #expect(shapes.filter { $0 == "NN m=2 n=4096 k=9" }.count == 3)
+        #expect(shapes.filter { $0 == "NN m=2 n=4096 k=18" }.count == 3)
+        #expect(shapes.filter { $0 == "NT m=2 n=9 k=4096" }.count == 3)   // the first layer: ∂W only
+        #expect(shapes.filter { $0 == "TN m=18 n=4096 k=2" }.count == 3)  // the second: X̂' too
+        #expect(!shapes.contains { $0.contains("n=12288") })
+        let uncounted: Double = 2 * 2 * 4096 * 9 + 6 * 2
+        #expect(work.gemmShapes(shard: 3).reduce(0) { $0 + $1.flops } / 3 == work.flopsPerSample - uncounted)
+    }
+
     @Test func aResidualBlockCountsItsLayersAndAnMLPIsSixPerParameter() throws {
         let residual = try BenchModel(spec: "conv1d(2,3,padding=1) residual(conv1d(2,3,padding=1) relu) flatten dense(3)", inputShape: [1, 8]).work()
         let expected: Int = 6 * 16 * 3 + 6 * 16 * 6 + 6 * (16 * 3 + 3)

@@ -44,7 +44,8 @@ extension CLITests {
         ("conv2d(4,9) flatten dense(10)", ["layer 1", "conv2d(4,9)", "1×8×8", "kernel"]),
         ("flatten dense(7)", ["dense(7)", "7", "10"]),
         ("residual(conv2d(4,3)) flatten dense(10)", ["layer 1", "residual", "1×8×8", "4×6×6"]),
-        ("flatten dense(10) relu conv2d(3,3)", ["layer 4", "conv2d(3,3)", "10", "--input-shape"]),
+        ("flatten dense(10) relu conv2d(3,3)", ["layer 4", "conv2d(3,3)", "10", "--input-shape 1,28,28"]),
+        ("flatten maxpool2d(2) dense(10)", ["layer 2", "maxpool2d(2)", "64", "--input-shape 1,28,28"]),
         ("conv2d(4,3) relu", ["flat output"]),
         ("", ["no layers"]),
     ] as [(String, [String])])

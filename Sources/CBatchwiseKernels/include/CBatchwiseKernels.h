@@ -59,4 +59,29 @@ void bw_sgd_update(float *p, const float *g, float *v, int64_t n, float lr, floa
 void bw_adam_update(float *p, const float *g, float *m, float *v, int64_t n, float b1, float b2, float eps,
                     float lr, float c1, float c2, float l2, float shrink);
 
+/// Max pooling forward over `count` samples of channels × height × width, windows of
+/// windowHeight × windowWidth at the given strides, no padding, outputs in (sample, channel,
+/// row, column) order: y[o] = the window's largest value, argmax[o] = its index within the
+/// sample's input (as the bits of a float: the index as a uint32). Values are visited in
+/// row-major order within a window; the first maximum wins, and the window's first NaN wins
+/// over any number. Branch-free (selects), so its speed does not depend on the data.
+void bw_maxpool_forward(const float *x, float *y, float *argmax, int64_t count, int64_t channels, int64_t height,
+                        int64_t width, int64_t windowHeight, int64_t windowWidth, int64_t strideHeight,
+                        int64_t strideWidth);
+
+/// im2col for one convolution (sizes as ConvolutionGeometry names them; a 1-D one has height
+/// 1 and a 1-high kernel): writes the columns [channels·kernelHeight·kernelWidth × count·P]
+/// (P = outHeight·outWidth), column s·P + p holding the patch under output position p of
+/// sample s, 0 in the padding.
+void bw_im2col(const float *x, float *columns, int64_t count, int64_t channels, int64_t height, int64_t width,
+               int64_t kernelHeight, int64_t kernelWidth, int64_t strideHeight, int64_t strideWidth,
+               int64_t paddingHeight, int64_t paddingWidth);
+
+/// col2im, im2col's transpose: writes dx [count × channels × height × width] as the sum of the
+/// columns' values onto the inputs they came from (0 where no patch reads), adding each
+/// input's contributions in (c, ki, kj, output row) order.
+void bw_col2im(const float *columns, float *dx, int64_t count, int64_t channels, int64_t height, int64_t width,
+               int64_t kernelHeight, int64_t kernelWidth, int64_t strideHeight, int64_t strideWidth,
+               int64_t paddingHeight, int64_t paddingWidth);
+
 #endif

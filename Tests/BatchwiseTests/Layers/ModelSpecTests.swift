@@ -178,7 +178,9 @@ import Testing
         #expect(TensorShape([1 << 32, 1 << 32, 4]).count == Int.max)
         #expect(TensorShape([1 << 40, 1 << 40]).count == Int.max)
         #expect(TensorShape([3, 0, 1 << 62]).count == 0)
-        Self.error("conv2d(1,1) flatten dense(2)", input: [1 << 32, 1 << 32, 4], ["input", "positive sizes"])
+        Self.error("conv2d(1,1) flatten dense(2)", input: [1 << 32, 1 << 32, 4], ["input", "more than Int.max values per sample", "at most 268435456"])
+        Self.error("flatten dense(2)", input: [1 << 15, 1 << 14], ["input", "536870912 values per sample", "at most 268435456"])
+        Self.error("flatten dense(2)", input: [3, 0], ["positive sizes", "[1, 28, 28]"])
         Self.error("reshape(1099511627776,1099511627776) flatten dense(2)", input: [4], ["reshape"])
     }
 
@@ -208,8 +210,8 @@ import Testing
         Self.error("flatten residual dense(10)", ["needs its layers in parentheses"])
         // Data of a shape the spec cannot take: 2-D layers on flat data, dense on an image.
         Self.error("conv2d(6,5) flatten dense(10)", input: [784],
-                   ["layer 1, conv2d(6,5), cannot take input 784", "channels × height × width", "`input`", "reshape"])
-        Self.error("maxpool2d(2) flatten dense(10)", input: [784], ["layer 1, maxpool2d(2)", "`input`"])
+                   ["layer 1, conv2d(6,5), cannot take input 784", "channels × height × width", "`input: [1, 28, 28]`", "reshape"])
+        Self.error("maxpool2d(2) flatten dense(10)", input: [784], ["layer 1, maxpool2d(2)", "`input: [1, 28, 28]`"])
         Self.error("dense(10)", ["layer 1, dense(10), cannot take input 1×8×8", "flatten in a spec"])
         Self.error("conv2d(2,3)", ["the last layer, conv2d(2,3), outputs 2×6×6", "flatten then dense(k)"])
         Self.error("flatten dense(1)", ["at least 2 classes", "the last layer, dense(1)"])

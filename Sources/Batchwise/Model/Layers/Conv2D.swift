@@ -4,7 +4,7 @@
 ///
 /// Tensors: `weight` [filters, C, kernel, kernel] and `bias` [filters], laid as PyTorch's.
 /// Initialisation (PyTorch's default): both U(−1/√fan_in, 1/√fan_in), fan_in = C·kernel².
-/// Runs as one im2col and one sgemm per shard forward (see `ConvolutionGeometry`).
+/// Runs as im2col and one sgemm per cache-sized chunk of the shard (see `ConvolutionGeometry`).
 public struct Conv2D: Layer {
     /// F, the number of output channels (filters), 1 to 2²⁰.
     public var filters: Int { convolution.filters }
@@ -29,6 +29,11 @@ public struct Conv2D: Layer {
 
     public func scratchCount(samples: Int) -> Int { convolution.geometry.scratchCount(samples: samples) }
 
+    /// Samples per sgemm when a shard of `shard` samples runs through this (connected) layer:
+    /// the shard is cut into chunks of this many samples (the last one may be shorter) so that
+    /// each chunk's columns stay in cache (see `ConvolutionGeometry`).
+    public func chunkSamples(shard: Int) -> Int { convolution.geometry.chunkSamples(shard) }
+
     public func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, pass: LayerPass) {
         convolution.geometry.forward(x, into: y, count: pass.count, weight: pass.parameter(0), bias: pass.parameter(1),
                                      scratch: pass.scratch)
@@ -36,7 +41,7 @@ public struct Conv2D: Layer {
 
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
                          inputGradient: UnsafeMutablePointer<Float>?, pass: LayerPass) {
-        convolution.geometry.backward(outputGradient: outputGradient, inputGradient: inputGradient, count: pass.count,
+        convolution.geometry.backward(input: input, outputGradient: outputGradient, inputGradient: inputGradient, count: pass.count,
                                       weight: pass.parameter(0), weightGradient: pass.gradient(0), biasGradient: pass.gradient(1),
                                       scratch: pass.scratch)
     }

@@ -44,7 +44,7 @@ struct Convolution: Sendable {
             case 3: (c, h, w) = (input[0], input[1], input[2])
             case 2: (c, h, w) = (1, input[0], input[1])
             default:
-                throw ConfigurationError("a 2-D convolution needs input channels × height × width; give flat data its shape with \(parameter: "input"), such as [1, 28, 28], or put a reshape before it")
+                throw ConfigurationError("a 2-D convolution needs input channels × height × width; give flat data its shape, such as \(parameter: "input", value: "[1, 28, 28]"), or put a reshape before it")
             }
             guard kernel <= h + 2 * padding && kernel <= w + 2 * padding else {
                 throw ConfigurationError("\(parameter: "kernel") \(kernel) is larger than the \(padding == 0 ? "" : "padded ")input's \(h + 2 * padding)×\(w + 2 * padding)")

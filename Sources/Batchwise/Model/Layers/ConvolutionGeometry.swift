@@ -1,15 +1,23 @@
+import CBatchwiseKernels
+
 /// The sizes of one convolution (2-D; a 1-D one has height 1 and a 1-wide kernel
 /// vertically) and the GEMM formulation both `Conv1D` and `Conv2D` run.
 ///
-/// Over a shard of n samples with P = outHeight·outWidth output positions and a patch of
-/// K = channels·kernelHeight·kernelWidth inputs:
-/// - forward: im2col writes the columns X̂ [K × nP] (column s·P + p holds the patch under
-///   output position p of sample s), one sgemm Ŷ [F × nP] = W [F × K] · X̂, then a scatter to
-///   the sample-first output with the bias added;
-/// - backward: Δ̂ [F × nP] gathered from ∂ℓ/∂y, ∂b += row sums of Δ̂, ∂W += Δ̂ · X̂ᵀ (one
-///   sgemm), and — only when the input gradient is needed — X̂' = Wᵀ · Δ̂ (one sgemm, into
-///   X̂'s place, which is no longer needed) and col2im adds it back onto ∂ℓ/∂x.
-/// There is one kernel for every shape (no run-time choice), so bits never depend on timing.
+/// A shard of n samples is cut into chunks of c = `chunkSamples(n)` samples, so that a chunk's
+/// columns and products stay in a core's caches. Over a chunk, with P = outHeight·outWidth
+/// output positions and a patch of K = channels·kernelHeight·kernelWidth inputs:
+/// - forward: im2col writes the columns X̂ [K × cP] (column s·P + p holds the patch under
+///   output position p of sample s), one sgemm Ŷ [F × cP] = W [F × K] · X̂, then a scatter to
+///   the sample-first output with the bias added (a chunk of one sample is written in place:
+///   its Ŷ is the output's layout);
+/// - backward: Δ̂ [F × cP] gathered from ∂ℓ/∂y (one sample: ∂ℓ/∂y itself), ∂b += row sums of
+///   Δ̂, X̂ again by im2col, ∂W += Δ̂ · X̂ᵀ (one sgemm), and — only when the input gradient is
+///   needed — X̂' = Wᵀ · Δ̂ (one sgemm, into X̂'s place) and col2im adds it onto ∂ℓ/∂x.
+/// Rebuilding X̂ in backward costs one pass over the input; keeping a whole shard's X̂ from
+/// forward to backward cost far more: 75 MB a worker for a 32-filter 3 × 3 convolution on
+/// 32 × 32 inputs at 64 samples, written and read back from memory (measured in
+/// Benchmarks/README.md, "Convolutions"). The chunk size depends only on the shape and n, never
+/// on timing or the machine, so bits do not either.
 struct ConvolutionGeometry: Sendable, Equatable {
     var channels = 0, height = 0, width = 0
     var filters = 0
@@ -21,150 +29,107 @@ struct ConvolutionGeometry: Sendable, Equatable {
     var outWidth: Int { (width + 2 * paddingWidth - kernelWidth) / strideWidth + 1 }
     var positions: Int { outHeight * outWidth }
     var patch: Int { channels * kernelHeight * kernelWidth }
+    var inputCount: Int { channels * height * width }
+    var outputCount: Int { filters * positions }
+
+    /// Floats a chunk's X̂ and Ŷ may take together: 32 KiB, about a core's L1 data cache. Of
+    /// 2¹³, 2¹⁵ and 2¹⁷ floats, measured side by side (Benchmarks/README.md, "Convolutions"),
+    /// this was as fast or faster on LeNet-5, the 1-D CNN and the CIFAR-shaped net; it makes
+    /// most 2-D convolutions one sample a chunk, whose Ŷ is written in place.
+    static let chunkBudget = 1 << 13
+
+    /// Samples per chunk for a shard of `n`: as many as fit `chunkBudget`, at least 1, at most n.
+    func chunkSamples(_ n: Int) -> Int {
+        max(1, min(n, Self.chunkBudget / max(1, (patch + filters) * positions)))
+    }
 
     func scratchCount(samples n: Int) -> Int {
-        ParameterTensor.aligned(patch * n * positions) + ParameterTensor.aligned(filters * n * positions)
+        let c = chunkSamples(n)
+        return ParameterTensor.aligned(patch * c * positions) + ParameterTensor.aligned(filters * c * positions)
     }
 
-    /// ⌈a / b⌉ for b > 0, and 0 for a ≤ 0.
+    /// Calls `body(first, count)` for the chunks of a shard of `n` samples, in order.
     @inline(__always)
-    private static func ceilingNonNegative(_ a: Int, _ b: Int) -> Int { a <= 0 ? 0 : (a + b - 1) / b }
-
-    /// The output columns ow whose input column ow·stride − padding + kj lies inside the input.
-    @inline(__always)
-    private func validColumns(_ kj: Int) -> Range<Int> {
-        let lo = min(outWidth, Self.ceilingNonNegative(paddingWidth - kj, strideWidth))
-        let hi = max(lo, min(outWidth, Self.ceilingNonNegative(width + paddingWidth - kj, strideWidth)))
-        return lo..<hi
+    private func forEachChunk(of n: Int, _ body: (_ first: Int, _ count: Int) -> Void) {
+        let c = chunkSamples(n)
+        var first = 0
+        while first < n {
+            let m = min(c, n - first)
+            body(first, m)
+            first += m
+        }
     }
 
-    /// Calls `visitor` once for every line of X̂ [patch × n·positions] that one output row of
-    /// one sample makes: for each patch row (c, ki, kj), each sample s and each output row oh,
-    /// with the line's offset in X̂ (ow columns), the offset in x of the input row it reads
-    /// (nil where that row lies in the padding), the output columns that read inside the input
-    /// and the column shift kj − paddingWidth. One walk for im2col and col2im, so that the two
-    /// are each other's transpose by construction.
-    @inline(__always)
-    private func forEachPatchLine<Visitor: PatchLineVisitor>(count n: Int, _ visitor: inout Visitor) {
-        let p = positions, ld = n * p, plane = height * width, sample = channels * plane
-        let ow = outWidth
-        for c in 0..<channels {
-            for ki in 0..<kernelHeight {
-                for kj in 0..<kernelWidth {
-                    let row = ((c * kernelHeight + ki) * kernelWidth + kj) * ld
-                    let valid = validColumns(kj)
-                    let shift = kj - paddingWidth
-                    for s in 0..<n {
-                        let source = s * sample + c * plane
-                        for oh in 0..<outHeight {
-                            let ih = oh * strideHeight - paddingHeight + ki
-                            visitor.line(row + s * p + oh * ow, input: ih >= 0 && ih < height ? source + ih * width : nil,
-                                         valid: valid, shift: shift)
-                        }
-                    }
+    /// X̂ [patch × n·positions] from n samples of channels × height × width (the C kernel
+    /// `bw_im2col`: a line is 5 to 32 floats, and a copy call per line cost more than the copy).
+    func im2col(_ x: UnsafePointer<Float>, count n: Int, into columns: UnsafeMutablePointer<Float>) {
+        bw_im2col(x, columns, Int64(n), Int64(channels), Int64(height), Int64(width), Int64(kernelHeight), Int64(kernelWidth),
+                  Int64(strideHeight), Int64(strideWidth), Int64(paddingHeight), Int64(paddingWidth))
+    }
+
+    /// Writes ∂ℓ/∂x: the columns' gradient [patch × n·positions] summed back onto the n input
+    /// samples (zero where no patch reads); `bw_col2im`, im2col's transpose line by line.
+    func col2im(_ columns: UnsafePointer<Float>, count n: Int, into dx: UnsafeMutablePointer<Float>) {
+        bw_col2im(columns, dx, Int64(n), Int64(channels), Int64(height), Int64(width), Int64(kernelHeight), Int64(kernelWidth),
+                  Int64(strideHeight), Int64(strideWidth), Int64(paddingHeight), Int64(paddingWidth))
+    }
+
+    /// y [n × filters × positions] = W ∗ x + b, through im2col and one sgemm per chunk.
+    func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count n: Int,
+                 weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        let p = positions, k = patch, c = chunkSamples(n)
+        let columns = scratch, staging = scratch + ParameterTensor.aligned(k * c * p)
+        forEachChunk(of: n) { first, m in
+            let np = m * p, out = y + first * outputCount
+            im2col(x + first * inputCount, count: m, into: columns)
+            // One sample's Ŷ [F × P] is its output; more are interleaved by filter and scattered.
+            let product = m == 1 ? out : staging
+            Gemm.sgemm(transposeA: false, transposeB: false, m: filters, n: np, k: k, alpha: 1, a: weight, lda: k,
+                       b: columns, ldb: np, beta: 0, c: product, ldc: np)
+            for s in 0..<m {
+                for f in 0..<filters {
+                    let source = product + f * np + s * p, target = out + s * outputCount + f * p
+                    let b = bias[f]
+                    for j in 0..<p { target[j] = source[j] + b }
                 }
             }
         }
     }
 
-    /// X̂ [patch × n·positions] from n samples of channels × height × width.
-    func im2col(_ x: UnsafePointer<Float>, count n: Int, into columns: UnsafeMutablePointer<Float>) {
-        var visitor = Im2colLine(x: x, columns: columns, outWidth: outWidth, stride: strideWidth)
-        forEachPatchLine(count: n, &visitor)
-    }
-
-    /// Writes ∂ℓ/∂x: the columns' gradient [patch × n·positions] summed back onto the n input
-    /// samples (zero where no patch reads).
-    func col2im(_ columns: UnsafePointer<Float>, count n: Int, into dx: UnsafeMutablePointer<Float>) {
-        dx.update(repeating: 0, count: n * channels * height * width)
-        var visitor = Col2imLine(columns: columns, dx: dx, stride: strideWidth)
-        forEachPatchLine(count: n, &visitor)
-    }
-
-    /// y [n × filters × positions] = W ∗ x + b, through im2col and one sgemm.
-    func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count n: Int,
-                 weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
-        let p = positions, np = n * p, k = patch
-        let columns = scratch, product = scratch + ParameterTensor.aligned(k * np)
-        im2col(x, count: n, into: columns)
-        Gemm.sgemm(transposeA: false, transposeB: false, m: filters, n: np, k: k, alpha: 1, a: weight, lda: k,
-                   b: columns, ldb: np, beta: 0, c: product, ldc: np)
-        for s in 0..<n {
-            for f in 0..<filters {
-                let source = product + f * np + s * p, target = y + (s * filters + f) * p
-                let b = bias[f]
-                for j in 0..<p { target[j] = source[j] + b }
-            }
-        }
-    }
-
-    /// Adds ∂W and ∂b and, when `dx` is given, writes ∂ℓ/∂x, after `forward` left X̂ in `scratch`.
-    func backward(outputGradient dy: UnsafePointer<Float>, inputGradient dx: UnsafeMutablePointer<Float>?, count n: Int,
-                  weight: UnsafePointer<Float>, weightGradient: UnsafeMutablePointer<Float>,
+    /// Adds ∂W and ∂b and, when `dx` is given, writes ∂ℓ/∂x; `x` is the input `forward` took.
+    func backward(input x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>, inputGradient dx: UnsafeMutablePointer<Float>?,
+                  count n: Int, weight: UnsafePointer<Float>, weightGradient: UnsafeMutablePointer<Float>,
                   biasGradient: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
-        let p = positions, np = n * p, k = patch
-        let columns = scratch, delta = scratch + ParameterTensor.aligned(k * np)
-        for s in 0..<n {
-            for f in 0..<filters {
-                (delta + f * np + s * p).update(from: dy + (s * filters + f) * p, count: p)
+        let p = positions, k = patch, c = chunkSamples(n)
+        let columns = scratch, staging = scratch + ParameterTensor.aligned(k * c * p)
+        forEachChunk(of: n) { first, m in
+            let np = m * p, gradient = dy + first * outputCount
+            let delta: UnsafePointer<Float>
+            if m == 1 {
+                delta = gradient
+            } else {
+                for s in 0..<m {
+                    for f in 0..<filters {
+                        (staging + f * np + s * p).update(from: gradient + s * outputCount + f * p, count: p)
+                    }
+                }
+                delta = UnsafePointer(staging)
             }
+            for f in 0..<filters {
+                let row = delta + f * np
+                var sum: Float = 0
+                for j in 0..<np { sum += row[j] }
+                biasGradient[f] += sum
+            }
+            im2col(x + first * inputCount, count: m, into: columns)
+            // ∂W [F × K] += Δ̂ [F × cP] · X̂ᵀ [cP × K]
+            Gemm.sgemm(transposeA: false, transposeB: true, m: filters, n: k, k: np, alpha: 1, a: delta, lda: np,
+                       b: columns, ldb: np, beta: 1, c: weightGradient, ldc: k)
+            guard let dx else { return }
+            // X̂' [K × cP] = Wᵀ [K × F] · Δ̂ [F × cP], over X̂ (read for the last time above).
+            Gemm.sgemm(transposeA: true, transposeB: false, m: k, n: np, k: filters, alpha: 1, a: weight, lda: k,
+                       b: delta, ldb: np, beta: 0, c: columns, ldc: np)
+            col2im(columns, count: m, into: dx + first * inputCount)
         }
-        for f in 0..<filters {
-            let row = delta + f * np
-            var sum: Float = 0
-            for j in 0..<np { sum += row[j] }
-            biasGradient[f] += sum
-        }
-        // ∂W [F × K] += Δ̂ [F × nP] · X̂ᵀ [nP × K]
-        Gemm.sgemm(transposeA: false, transposeB: true, m: filters, n: k, k: np, alpha: 1, a: delta, lda: np,
-                   b: columns, ldb: np, beta: 1, c: weightGradient, ldc: k)
-        guard let dx else { return }
-        // X̂' [K × nP] = Wᵀ [K × F] · Δ̂ [F × nP], over X̂ (read for the last time above).
-        Gemm.sgemm(transposeA: true, transposeB: false, m: k, n: np, k: filters, alpha: 1, a: weight, lda: k,
-                   b: delta, ldb: np, beta: 0, c: columns, ldc: np)
-        col2im(columns, count: n, into: dx)
-    }
-}
-
-/// What im2col or col2im does with one line of `ConvolutionGeometry.forEachPatchLine`. A
-/// struct, so that the walk is specialised and inlined for it.
-private protocol PatchLineVisitor {
-    mutating func line(_ column: Int, input: Int?, valid: Range<Int>, shift: Int)
-}
-
-/// im2col: the line's columns are the input row's values under the kernel, 0 in the padding.
-private struct Im2colLine: PatchLineVisitor {
-    let x: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>
-    let outWidth: Int, stride: Int
-
-    @inline(__always)
-    func line(_ column: Int, input: Int?, valid: Range<Int>, shift: Int) {
-        let d = columns + column
-        guard let input else {
-            d.update(repeating: 0, count: outWidth)
-            return
-        }
-        let line = x + input
-        d.update(repeating: 0, count: valid.lowerBound)
-        if stride == 1 {
-            (d + valid.lowerBound).update(from: line + valid.lowerBound + shift, count: valid.count)
-        } else {
-            for o in valid { d[o] = line[o * stride + shift] }
-        }
-        (d + valid.upperBound).update(repeating: 0, count: outWidth - valid.upperBound)
-    }
-}
-
-/// col2im: the line's columns are added back onto the input row's values they came from.
-private struct Col2imLine: PatchLineVisitor {
-    let columns: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>
-    let stride: Int
-
-    @inline(__always)
-    func line(_ column: Int, input: Int?, valid: Range<Int>, shift: Int) {
-        guard let input else { return }
-        let d = columns + column
-        let line = dx + input + shift
-        for o in valid { line[o * stride] += d[o] }
     }
 }

@@ -45,8 +45,11 @@ public final class Sequential: GradientModel {
 
     /// The model of `layers`, its messages writing each layer as `spelling` says.
     init(input: TensorShape, loss: Loss, layers: [any Layer], spelling: LayerSpelling) throws(ConfigurationError) {
-        guard input.rank >= 1 && input.dimensions.allSatisfy({ $0 >= 1 }) && input.count <= 1 << 28 else {
-            throw ConfigurationError("\(parameter: "input") must be a shape of positive sizes such as [1, 28, 28] (got \(input.dimensions))")
+        guard input.rank >= 1 && input.dimensions.allSatisfy({ $0 >= 1 }) else {
+            throw ConfigurationError("\(parameter: "input") must be a shape of positive sizes, such as \(parameter: "input", value: "[1, 28, 28]") (got \(input.dimensions))")
+        }
+        guard input.count <= 1 << 28 else {
+            throw ConfigurationError("\(parameter: "input") \(input.dimensions) has \(input.count == .max ? "more than Int.max" : String(input.count)) values per sample; at most 268435456 (2^28) are supported")
         }
         guard !layers.isEmpty else { throw ConfigurationError("a model needs at least one layer") }
         let chain = try LayerChain(layers, input: input, spelling: spelling)

@@ -1,0 +1,110 @@
+import BatchwiseTestSupport
+import Testing
+@testable import Batchwise
+
+/// A convolution over a shard cut into several chunks (`ConvolutionGeometry.chunkSamples`),
+/// the last one shorter, against naive float64 loops for the forward output, the weight and
+/// bias gradients and the input gradient of the whole shard. The per-layer tests of
+/// `LayerGradientTests` run 3 small samples, which always fit one chunk; these shapes do not.
+@Suite struct ConvolutionChunkTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        let layer: any Layer
+        let input: TensorShape
+        let samples: Int
+        var testDescription: String { "\(layer) on \(input), \(samples) samples" }
+    }
+
+    static let cases: [Case] = [
+        // (18 + 3) · 10·9 = 1 890 floats a sample: chunks of 4, then 3.
+        Case(layer: Conv2D(3, kernel: 3, stride: 2, padding: 1), input: [2, 20, 17], samples: 7),
+        // (9 + 2) · 64·64 floats a sample, more than the budget: one sample a chunk.
+        Case(layer: Conv2D(2, kernel: 3, padding: 1), input: [1, 64, 64], samples: 3),
+        // (15 + 4) · 150 = 2 850: chunks of 2, 2, then 1.
+        Case(layer: Conv1D(4, kernel: 5, stride: 2, padding: 2), input: [3, 300], samples: 5),
+    ]
+
+    /// The geometry of the case's connected layer, its sizes in the 2-D form (a 1-D one is 1 high).
+    static func geometry(_ c: Case) throws -> ConvolutionGeometry {
+        var layer = c.layer
+        let output = try layer.connect(input: c.input)
+        let (channels, height, width) = c.input.rank == 3 ? (c.input[0], c.input[1], c.input[2]) : (c.input[0], 1, c.input[1])
+        let (kernel, stride, padding, filters): (Int, Int, Int, Int)
+        if let conv = layer as? Conv2D {
+            (kernel, stride, padding, filters) = (conv.kernel, conv.stride, conv.padding, conv.filters)
+            return ConvolutionGeometry(channels: channels, height: height, width: width, filters: filters, kernelHeight: kernel,
+                                       kernelWidth: kernel, strideHeight: stride, strideWidth: stride, paddingHeight: padding,
+                                       paddingWidth: padding)
+        }
+        let conv = try #require(layer as? Conv1D)
+        #expect(output[0] == conv.filters)
+        return ConvolutionGeometry(channels: channels, height: 1, width: width, filters: conv.filters, kernelHeight: 1,
+                                   kernelWidth: conv.kernel, strideHeight: 1, strideWidth: conv.stride, paddingHeight: 0,
+                                   paddingWidth: conv.padding)
+    }
+
+    @Test(arguments: cases)
+    func aShardOfSeveralChunksMatchesTheNaiveLoops(_ c: Case) throws {
+        let g = try Self.geometry(c)
+        let chunk = g.chunkSamples(c.samples)
+        #expect(chunk < c.samples, "the case must cut the shard into several chunks")
+        let h = try LayerHarness(c.layer, input: c.input)
+        var values = TestValues(seed: 77)
+        let weights = values.normal(g.filters * g.patch).map { 0.5 * $0 }, bias = values.normal(g.filters)
+        var theta = [Float](repeating: 0, count: h.chain.parameterCount)
+        let offsets = ParameterTensor.layout(h.chain.tensors).offsets
+        for (k, v) in weights.enumerated() { theta[offsets[0] + k] = v }
+        for (k, v) in bias.enumerated() { theta[offsets[1] + k] = v }
+        let x = values.normal(c.samples * g.inputCount), dy = values.uniform(c.samples * g.outputCount)
+        let run = h.run(theta: theta, x: x, count: c.samples, capacity: c.samples + 1, dy: dy, position: nil)
+
+        let (oh, ow, p) = (g.outHeight, g.outWidth, g.positions)
+        var y = [Double](repeating: 0, count: c.samples * g.outputCount)
+        var dw = [Double](repeating: 0, count: weights.count), db = [Double](repeating: 0, count: g.filters)
+        var dx = [Double](repeating: 0, count: x.count)
+        // Every (sample, filter, output position, patch entry) pair, once: y, ∂W, ∂b and ∂x together.
+        for s in 0..<c.samples {
+            for f in 0..<g.filters {
+                for r in 0..<oh {
+                    for q in 0..<ow {
+                        let o = s * g.outputCount + f * p + r * ow + q
+                        var sum = Double(bias[f])
+                        db[f] += Double(dy[o])
+                        for ch in 0..<g.channels {
+                            for i in 0..<g.kernelHeight {
+                                for j in 0..<g.kernelWidth {
+                                    let ih = r * g.strideHeight - g.paddingHeight + i, iw = q * g.strideWidth - g.paddingWidth + j
+                                    guard ih >= 0 && ih < g.height && iw >= 0 && iw < g.width else { continue }
+                                    let wi = ((f * g.channels + ch) * g.kernelHeight + i) * g.kernelWidth + j
+                                    let xi = s * g.inputCount + (ch * g.height + ih) * g.width + iw
+                                    sum += Double(weights[wi]) * Double(x[xi])
+                                    dw[wi] += Double(dy[o]) * Double(x[xi])
+                                    dx[xi] += Double(dy[o]) * Double(weights[wi])
+                                }
+                            }
+                        }
+                        y[o] = sum
+                    }
+                }
+            }
+        }
+        func worst(_ engine: some Collection<Float>, _ reference: [Double]) -> Double {
+            zip(engine, reference).map { abs(Double($0) - $1) / max(1, abs($1)) }.max() ?? 0
+        }
+        #expect(worst(run.y, y) < 2e-5, "forward")
+        #expect(worst(run.gradient[offsets[0]..<(offsets[0] + weights.count)], dw) < 2e-5, "weight gradient")
+        #expect(worst(run.gradient[offsets[1]..<(offsets[1] + g.filters)], db) < 2e-5, "bias gradient")
+        #expect(worst(try #require(run.dx), dx) < 2e-5, "input gradient")
+    }
+
+    /// The chunk size depends on the shape and the shard only: never more than the shard, at
+    /// least 1, and the scratch of a shard holds the chunk of any smaller one.
+    @Test func theChunkSizeIsBoundedByTheShardAndTheBudget() throws {
+        let g = try Self.geometry(Self.cases[0])
+        #expect(g.chunkSamples(1) == 1)
+        #expect(g.chunkSamples(3) == 3)
+        #expect(g.chunkSamples(1000) == ConvolutionGeometry.chunkBudget / ((g.patch + g.filters) * g.positions))
+        for n in 1...40 { #expect(g.scratchCount(samples: n) >= g.scratchCount(samples: max(1, n - 1))) }
+        let wide = try Self.geometry(Self.cases[1])
+        #expect(wide.chunkSamples(1000) == 1)
+    }
+}
