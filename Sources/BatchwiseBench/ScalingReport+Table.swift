@@ -1,3 +1,4 @@
+import Batchwise
 import BatchwiseReporting
 import Foundation
 
@@ -61,15 +62,15 @@ extension ScalingReport {
         for m in measurements where seen.insert(m.sgemm.shard).inserted {
             let counts = measurements.filter { $0.sgemm.shard == m.sgemm.shard }.map { String($0.threads) }.joined(separator: ",")
             notes.append("  shard \(m.sgemm.shard) (threads \(counts)): " + String(format: "%.1f", m.sgemm.gflops) + " GFLOP/s over")
-            // A run of one shape (a convolution's chunks) is one line, "× calls".
+            // A shape a step calls several times (a convolution's chunks) is one line, "× calls",
+            // where it first appears.
             var lines: [(name: String, first: Int)] = []
-            for (i, shape) in m.sgemm.shapes.enumerated() {
-                if i > 0 && m.sgemm.shapes[i - 1] == shape, let last = lines.popLast() {
-                    let calls = i - last.first + 1
-                    lines.append((shape.description + " × \(calls)", last.first))
-                } else {
-                    lines.append((shape.description, i))
-                }
+            var calls: [GemmShape: Int] = [:]
+            for shape in m.sgemm.shapes { calls[shape, default: 0] += 1 }
+            var listed = Set<GemmShape>()
+            for (i, shape) in m.sgemm.shapes.enumerated() where listed.insert(shape).inserted {
+                let count = calls[shape] ?? 1
+                lines.append((shape.description + (count > 1 ? " × \(count)" : ""), i))
             }
             let width = lines.map(\.name.count).max() ?? 0
             for (name, i) in lines {
