@@ -22,8 +22,8 @@ public struct StepWork: Sendable, Equatable {
     enum Product: Sendable, Equatable {
         case mlp(widths: [Int])
         case dense(inputs: Int, units: Int, inputGradient: Bool)
-        /// `chunk`: samples per chunk of a large shard (a smaller shard is one chunk).
-        case convolution(filters: Int, patch: Int, positions: Int, inputGradient: Bool, chunk: Int)
+        /// A shard of up to `keptUpTo` samples is one chunk; a larger one runs in chunks of `chunk`.
+        case convolution(filters: Int, patch: Int, positions: Int, inputGradient: Bool, keptUpTo: Int, chunk: Int)
     }
 
     /// Useful floating-point work per training sample (see the rules above).
@@ -66,9 +66,9 @@ public struct StepWork: Sendable, Equatable {
                 var back = [GemmShape(transposeA: true, transposeB: false, m: o, n: i, k: n, accumulates: true)]
                 if gradient { back.append(GemmShape(transposeA: false, transposeB: false, m: n, n: i, k: o, accumulates: false)) }
                 backward.insert(contentsOf: back, at: 0)
-            case .convolution(let f, let k, let p, let gradient, let chunk):
+            case .convolution(let f, let k, let p, let gradient, let keptUpTo, let chunk):
                 // One set of products per chunk of the shard, as the layer runs them.
-                let c = max(1, min(n, chunk))
+                let c = n <= keptUpTo ? n : min(n, chunk)
                 var back: [GemmShape] = []
                 for m in Array(repeating: c, count: n / c) + (n % c == 0 ? [] : [n % c]) {
                     forward.append(GemmShape(transposeA: false, transposeB: false, m: f, n: m * p, k: k, accumulates: false))
@@ -99,10 +99,10 @@ public struct StepWork: Sendable, Equatable {
                     products.append(.dense(inputs: inputs, units: dense.units, inputGradient: gradient))
                 case let conv as Conv1D:
                     convolution(filters: conv.filters, kernelSize: conv.kernel, input: input, output: output, line: true, gradient: gradient,
-                                chunk: conv.chunkSamples(shard: .max))
+                                chunking: conv.chunking)
                 case let conv as Conv2D:
                     convolution(filters: conv.filters, kernelSize: conv.kernel * conv.kernel, input: input, output: output, line: false,
-                                gradient: gradient, chunk: conv.chunkSamples(shard: .max))
+                                gradient: gradient, chunking: conv.chunking)
                 case let residual as Residual:
                     // The block keeps its body unconnected: connect copies to find the inner shapes.
                     var inner = [input]
@@ -119,12 +119,12 @@ public struct StepWork: Sendable, Equatable {
 
         /// Channels: the first size of a C × L (C × H × W) input; 1 for a flat (plane) one.
         private mutating func convolution(filters: Int, kernelSize: Int, input: TensorShape, output: TensorShape, line: Bool,
-                                          gradient: Bool, chunk: Int) {
+                                          gradient: Bool, chunking: (keptUpTo: Int, chunk: Int)) {
             let channels = input.rank == (line ? 2 : 3) ? input[0] : 1
             let patch = channels * kernelSize
             flops += 6 * Double(output.count) * Double(patch)
             products.append(.convolution(filters: filters, patch: patch, positions: output.count / filters, inputGradient: gradient,
-                                         chunk: chunk))
+                                         keptUpTo: chunking.keptUpTo, chunk: chunking.chunk))
         }
     }
 }

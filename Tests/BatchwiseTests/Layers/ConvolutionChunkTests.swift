@@ -2,10 +2,10 @@ import BatchwiseTestSupport
 import Testing
 @testable import Batchwise
 
-/// A convolution over a shard cut into several chunks (`ConvolutionGeometry.chunkSamples`),
-/// the last one shorter, against naive float64 loops for the forward output, the weight and
+/// A convolution over a shard too large to keep whole (`ConvolutionGeometry.keptBudget`), cut
+/// into several chunks (`ConvolutionGeometry.chunkSamples`), the last one shorter, against naive float64 loops for the forward output, the weight and
 /// bias gradients and the input gradient of the whole shard. The per-layer tests of
-/// `LayerGradientTests` run 3 small samples, which always fit one chunk; these shapes do not.
+/// `LayerGradientTests` run 3 small samples, one chunk kept from forward to backward; these do not.
 @Suite struct ConvolutionChunkTests {
     struct Case: Sendable, CustomTestStringConvertible {
         let layer: any Layer
@@ -15,12 +15,12 @@ import Testing
     }
 
     static let cases: [Case] = [
-        // (18 + 3) · 10·9 = 1 890 floats a sample: chunks of 4, then 3.
-        Case(layer: Conv2D(3, kernel: 3, stride: 2, padding: 1), input: [2, 20, 17], samples: 7),
+        // (18 + 3) · 10·17 = 3 570 floats a sample, 37 samples over the kept budget: chunks of 2, then 1.
+        Case(layer: Conv2D(3, kernel: 3, stride: 2, padding: 1), input: [2, 20, 34], samples: 37),
         // (9 + 2) · 64·64 floats a sample, more than the budget: one sample a chunk.
         Case(layer: Conv2D(2, kernel: 3, padding: 1), input: [1, 64, 64], samples: 3),
-        // (15 + 4) · 150 = 2 850: chunks of 2, 2, then 1.
-        Case(layer: Conv1D(4, kernel: 5, stride: 2, padding: 2), input: [3, 300], samples: 5),
+        // (15 + 4) · 150 = 2 850 floats a sample, 47 samples: chunks of 2, then 1.
+        Case(layer: Conv1D(4, kernel: 5, stride: 2, padding: 2), input: [3, 300], samples: 47),
     ]
 
     /// The geometry of the case's connected layer, its sizes in the 2-D form (a 1-D one is 1 high).
@@ -96,15 +96,22 @@ import Testing
         #expect(worst(try #require(run.dx), dx) < 2e-5, "input gradient")
     }
 
-    /// The chunk size depends on the shape and the shard only: never more than the shard, at
-    /// least 1, and the scratch of a shard holds the chunk of any smaller one.
+    /// The chunk size depends on the shape and the shard only: the whole shard up to the kept
+    /// budget, then the chunk budget's worth (at least 1); the scratch for a shard holds the
+    /// chunk of every smaller one.
     @Test func theChunkSizeIsBoundedByTheShardAndTheBudget() throws {
         let g = try Self.geometry(Self.cases[0])
-        #expect(g.chunkSamples(1) == 1)
-        #expect(g.chunkSamples(3) == 3)
-        #expect(g.chunkSamples(1000) == ConvolutionGeometry.chunkBudget / ((g.patch + g.filters) * g.positions))
-        for n in 1...40 { #expect(g.scratchCount(samples: n) >= g.scratchCount(samples: max(1, n - 1))) }
+        let perSample = (g.patch + g.filters) * g.positions
+        #expect(g.chunkSamples(1) == 1 && g.keepsColumns(1))
+        let kept = ConvolutionGeometry.keptBudget / perSample
+        #expect(g.chunkSamples(kept) == kept && g.keepsColumns(kept))
+        #expect(g.chunkSamples(kept + 1) == ConvolutionGeometry.chunkBudget / perSample && !g.keepsColumns(kept + 1))
+        #expect(g.chunkSamples(1000) == ConvolutionGeometry.chunkBudget / perSample)
+        for n in 1...100 {
+            #expect(g.scratchCount(samples: n) >= g.scratchCount(samples: max(1, n - 1)))
+            #expect(g.scratchCount(samples: n) >= g.chunkSamples(n) * perSample)
+        }
         let wide = try Self.geometry(Self.cases[1])
-        #expect(wide.chunkSamples(1000) == 1)
+        #expect(wide.chunkSamples(1000) == 1 && wide.chunkSamples(2) == 2)
     }
 }

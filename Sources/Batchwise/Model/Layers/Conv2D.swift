@@ -34,6 +34,11 @@ public struct Conv2D: Layer {
     /// each chunk's columns stay in cache (see `ConvolutionGeometry`).
     public func chunkSamples(shard: Int) -> Int { convolution.geometry.chunkSamples(shard) }
 
+    /// The rule `chunkSamples(shard:)` follows: a shard of up to `keptUpTo` samples is one
+    /// chunk (its columns kept from forward to backward), a larger one is cut into chunks of
+    /// `chunk` samples.
+    public var chunking: (keptUpTo: Int, chunk: Int) { (convolution.geometry.keptSamples, convolution.geometry.chunkedSamples) }
+
     public func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, pass: LayerPass) {
         convolution.geometry.forward(x, into: y, count: pass.count, weight: pass.parameter(0), bias: pass.parameter(1),
                                      scratch: pass.scratch)

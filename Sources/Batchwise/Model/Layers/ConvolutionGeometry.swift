@@ -3,21 +3,21 @@ import CBatchwiseKernels
 /// The sizes of one convolution (2-D; a 1-D one has height 1 and a 1-wide kernel
 /// vertically) and the GEMM formulation both `Conv1D` and `Conv2D` run.
 ///
-/// A shard of n samples is cut into chunks of c = `chunkSamples(n)` samples, so that a chunk's
-/// columns and products stay in a core's caches. Over a chunk, with P = outHeight·outWidth
-/// output positions and a patch of K = channels·kernelHeight·kernelWidth inputs:
+/// A shard of n samples is one chunk when its columns and products fit `keptBudget` (X̂ then
+/// stays from forward to backward), and is otherwise cut into chunks of `chunkBudget`, rebuilt
+/// in backward, so that a chunk stays in a core's caches. Over a chunk of c samples, with
+/// P = outHeight·outWidth output positions and a patch of K = channels·kernelHeight·kernelWidth:
 /// - forward: im2col writes the columns X̂ [K × cP] (column s·P + p holds the patch under
 ///   output position p of sample s), one sgemm Ŷ [F × cP] = W [F × K] · X̂, then a scatter to
 ///   the sample-first output with the bias added (a chunk of one sample is written in place:
 ///   its Ŷ is the output's layout);
 /// - backward: Δ̂ [F × cP] gathered from ∂ℓ/∂y (one sample: ∂ℓ/∂y itself), ∂b += row sums of
-///   Δ̂, X̂ again by im2col, ∂W += Δ̂ · X̂ᵀ (one sgemm), and — only when the input gradient is
-///   needed — X̂' = Wᵀ · Δ̂ (one sgemm, into X̂'s place) and col2im adds it onto ∂ℓ/∂x.
-/// Rebuilding X̂ in backward costs one pass over the input; keeping a whole shard's X̂ from
-/// forward to backward cost far more: 75 MB a worker for a 32-filter 3 × 3 convolution on
-/// 32 × 32 inputs at 64 samples, written and read back from memory (measured in
-/// Benchmarks/README.md, "Convolutions"). The chunk size depends only on the shape and n, never
-/// on timing or the machine, so bits do not either.
+///   Δ̂, X̂ again by im2col (unless kept), ∂W += Δ̂ · X̂ᵀ (one sgemm), and — only when the input
+///   gradient is needed — X̂' = Wᵀ · Δ̂ (one sgemm, into X̂'s place) and col2im adds it onto ∂ℓ/∂x.
+/// Keeping a large shard's X̂ from forward to backward cost far more than rebuilding it: 75 MB a
+/// worker for a 32-filter 3 × 3 convolution on 32 × 32 inputs at 64 samples, written and read
+/// back from memory (Benchmarks/README.md, "Convolutions"). The chunks depend only on the shape
+/// and n, never on timing or the machine, so bits do not either.
 struct ConvolutionGeometry: Sendable, Equatable {
     var channels = 0, height = 0, width = 0
     var filters = 0
@@ -38,13 +38,33 @@ struct ConvolutionGeometry: Sendable, Equatable {
     /// most 2-D convolutions one sample a chunk, whose Ŷ is written in place.
     static let chunkBudget = 1 << 13
 
-    /// Samples per chunk for a shard of `n`: as many as fit `chunkBudget`, at least 1, at most n.
+    /// Floats up to which a whole shard's X̂ and Ŷ are one chunk, kept from forward to backward
+    /// (so backward does not rebuild X̂): 512 KiB, within a core's L2 cache. Small layers (the
+    /// 1-D CNN's, 500 to 1 000 floats a sample) spent half their time in im2col and col2im
+    /// when cut into chunks and rebuilt.
+    static let keptBudget = 1 << 17
+
+    /// Floats of X̂ and Ŷ per sample.
+    private var floatsPerSample: Int { max(1, (patch + filters) * positions) }
+
+    /// Samples per chunk for a shard of `n`: the whole shard when it fits `keptBudget`, else as
+    /// many as fit `chunkBudget`, at least 1.
     func chunkSamples(_ n: Int) -> Int {
-        max(1, min(n, Self.chunkBudget / max(1, (patch + filters) * positions)))
+        keepsColumns(n) ? n : min(n, chunkedSamples)
     }
 
+    /// Whether a shard of `n` is one chunk whose X̂ `forward` leaves for `backward`.
+    func keepsColumns(_ n: Int) -> Bool { n <= keptSamples }
+
+    /// The largest shard kept whole: `keptBudget` / floats per sample.
+    var keptSamples: Int { Self.keptBudget / floatsPerSample }
+
+    /// Samples per chunk of a shard too large to keep whole.
+    var chunkedSamples: Int { max(1, Self.chunkBudget / floatsPerSample) }
+
+    /// Room for the largest chunk of any shard up to `n` samples.
     func scratchCount(samples n: Int) -> Int {
-        let c = chunkSamples(n)
+        let c = max(min(n, keptSamples), chunkSamples(n))
         return ParameterTensor.aligned(patch * c * positions) + ParameterTensor.aligned(filters * c * positions)
     }
 
@@ -121,7 +141,8 @@ struct ConvolutionGeometry: Sendable, Equatable {
                 for j in 0..<np { sum += row[j] }
                 biasGradient[f] += sum
             }
-            im2col(x + first * inputCount, count: m, into: columns)
+            // One kept chunk: X̂ is still there from forward.
+            if !keepsColumns(n) { im2col(x + first * inputCount, count: m, into: columns) }
             // ∂W [F × K] += Δ̂ [F × cP] · X̂ᵀ [cP × K]
             Gemm.sgemm(transposeA: false, transposeB: true, m: filters, n: k, k: np, alpha: 1, a: delta, lda: np,
                        b: columns, ldb: np, beta: 1, c: weightGradient, ldc: k)
