@@ -15,7 +15,8 @@ import Batchwise
 /// `ConvolutionGeometry`): a dense layer of i inputs and o units runs Y += X·Wᵀ (NT, n×o×i),
 /// ∂W += ΔYᵀ·X (TN, o×i×n) and ∂X = ΔY·W (NN, n×i×o); a convolution of F filters, patch
 /// K and P output positions runs, per chunk of c samples (`Conv2D.chunkSamples(shard:)`),
-/// Ŷ = W·X̂ (NN, F×cP×K), ∂W += Δ̂·X̂ᵀ (NT, F×K×cP) and X̂' = Wᵀ·Δ̂ (TN, K×cP×F). The model's
+/// Ŷ = W·X̂ (NN, F×cP×K), ∂W += Δ̂·X̂ᵀ (NT, F×K×cP; for K ≥ 64 ∂Wᵀ += X̂·Δ̂ᵀ, NT, K×F×cP) and
+/// X̂' = Wᵀ·Δ̂ (TN, K×cP×F). The model's
 /// first layer computes no input gradient.
 public struct StepWork: Sendable, Equatable {
     /// One layer that makes products.
@@ -23,7 +24,7 @@ public struct StepWork: Sendable, Equatable {
         case mlp(widths: [Int])
         case dense(inputs: Int, units: Int, inputGradient: Bool)
         /// A shard of up to `keptUpTo` samples is one chunk; a larger one runs in chunks of `chunk`.
-        case convolution(filters: Int, patch: Int, positions: Int, inputGradient: Bool, keptUpTo: Int, chunk: Int)
+        case convolution(filters: Int, patch: Int, positions: Int, inputGradient: Bool, keptUpTo: Int, chunk: Int, transposed: Bool)
     }
 
     /// Useful floating-point work per training sample (see the rules above).
@@ -66,13 +67,14 @@ public struct StepWork: Sendable, Equatable {
                 var back = [GemmShape(transposeA: true, transposeB: false, m: o, n: i, k: n, accumulates: true)]
                 if gradient { back.append(GemmShape(transposeA: false, transposeB: false, m: n, n: i, k: o, accumulates: false)) }
                 backward.insert(contentsOf: back, at: 0)
-            case .convolution(let f, let k, let p, let gradient, let keptUpTo, let chunk):
+            case .convolution(let f, let k, let p, let gradient, let keptUpTo, let chunk, let transposed):
                 // One set of products per chunk of the shard, as the layer runs them.
                 let c = n <= keptUpTo ? n : min(n, chunk)
                 var back: [GemmShape] = []
-                for m in Array(repeating: c, count: n / c) + (n % c == 0 ? [] : [n % c]) {
+                for (i, m) in (Array(repeating: c, count: n / c) + (n % c == 0 ? [] : [n % c])).enumerated() {
                     forward.append(GemmShape(transposeA: false, transposeB: false, m: f, n: m * p, k: k, accumulates: false))
-                    back.append(GemmShape(transposeA: false, transposeB: true, m: f, n: k, k: m * p, accumulates: true))
+                    back.append(transposed ? GemmShape(transposeA: false, transposeB: true, m: k, n: f, k: m * p, accumulates: i > 0)
+                                           : GemmShape(transposeA: false, transposeB: true, m: f, n: k, k: m * p, accumulates: true))
                     if gradient { back.append(GemmShape(transposeA: true, transposeB: false, m: k, n: m * p, k: f, accumulates: false)) }
                 }
                 backward.insert(contentsOf: back, at: 0)
@@ -99,10 +101,10 @@ public struct StepWork: Sendable, Equatable {
                     products.append(.dense(inputs: inputs, units: dense.units, inputGradient: gradient))
                 case let conv as Conv1D:
                     convolution(filters: conv.filters, kernelSize: conv.kernel, input: input, output: output, line: true, gradient: gradient,
-                                chunking: conv.chunking)
+                                chunking: conv.chunking, transposed: conv.transposesWeightGradient)
                 case let conv as Conv2D:
                     convolution(filters: conv.filters, kernelSize: conv.kernel * conv.kernel, input: input, output: output, line: false,
-                                gradient: gradient, chunking: conv.chunking)
+                                gradient: gradient, chunking: conv.chunking, transposed: conv.transposesWeightGradient)
                 case let residual as Residual:
                     // The block keeps its body unconnected: connect copies to find the inner shapes.
                     var inner = [input]
@@ -119,12 +121,12 @@ public struct StepWork: Sendable, Equatable {
 
         /// Channels: the first size of a C × L (C × H × W) input; 1 for a flat (plane) one.
         private mutating func convolution(filters: Int, kernelSize: Int, input: TensorShape, output: TensorShape, line: Bool,
-                                          gradient: Bool, chunking: (keptUpTo: Int, chunk: Int)) {
+                                          gradient: Bool, chunking: (keptUpTo: Int, chunk: Int), transposed: Bool) {
             let channels = input.rank == (line ? 2 : 3) ? input[0] : 1
             let patch = channels * kernelSize
             flops += 6 * Double(output.count) * Double(patch)
             products.append(.convolution(filters: filters, patch: patch, positions: output.count / filters, inputGradient: gradient,
-                                         keptUpTo: chunking.keptUpTo, chunk: chunking.chunk))
+                                         keptUpTo: chunking.keptUpTo, chunk: chunking.chunk, transposed: transposed))
         }
     }
 }

@@ -47,6 +47,9 @@ import BatchwiseTestSupport
         #expect(shapes.filter { $0 == "NT m=2 n=9 k=4096" }.count == 3)   // the first layer: ∂W only
         #expect(shapes.filter { $0 == "TN m=18 n=4096 k=2" }.count == 3)  // the second: X̂' too
         #expect(!shapes.contains { $0.contains("n=12288") })
+        // A patch of 64 or more forms the weight gradient transposed: ∂Wᵀ [K × F].
+        let wide = try BenchModel(spec: "conv2d(4,3,padding=1) flatten dense(2)", inputShape: [8, 8, 8]).work()
+        #expect(wide.gemmShapes(shard: 2).map(\.description).contains("NT m=72 n=4 k=128"))
         let uncounted: Double = 2 * 2 * 4096 * 9 + 6 * 2
         #expect(work.gemmShapes(shard: 3).reduce(0) { $0 + $1.flops } / 3 == work.flopsPerSample - uncounted)
     }

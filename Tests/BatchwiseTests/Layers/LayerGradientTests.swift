@@ -32,6 +32,9 @@ struct LayerCase: Sendable, CustomTestStringConvertible {
         LayerCase(layer: Conv2D(2, kernel: 2, stride: 3, padding: 2), input: [2, 5, 7]),
         LayerCase(layer: Conv2D(3, kernel: 1), input: [3, 4, 5]),
         LayerCase(layer: Conv2D(2, kernel: 3), input: [5, 5]),
+        // A patch of 72: the weight gradient is formed transposed (ConvolutionGeometry).
+        LayerCase(layer: Conv2D(2, kernel: 3, padding: 1), input: [8, 4, 3]),
+        LayerCase(layer: Conv1D(3, kernel: 9, stride: 2), input: [8, 13]),
         LayerCase(layer: MaxPool1D(2), input: [3, 9]),
         LayerCase(layer: MaxPool1D(3, stride: 2), input: [2, 10]),
         LayerCase(layer: MaxPool2D(2), input: [2, 7, 6]),

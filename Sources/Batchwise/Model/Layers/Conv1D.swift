@@ -39,6 +39,10 @@ public struct Conv1D: Layer {
     /// `chunk` samples.
     public var chunking: (keptUpTo: Int, chunk: Int) { (convolution.geometry.keptSamples, convolution.geometry.chunkedSamples) }
 
+    /// Whether backward forms the weight gradient transposed, ∂Wᵀ = X̂ · Δ̂ᵀ (patches of 64 or
+    /// more), rather than ∂W = Δ̂ · X̂ᵀ: a fixed rule by shape (see `ConvolutionGeometry`).
+    public var transposesWeightGradient: Bool { convolution.geometry.transposesWeightGradient }
+
     public func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, pass: LayerPass) {
         convolution.geometry.forward(x, into: y, count: pass.count, weight: pass.parameter(0), bias: pass.parameter(1),
                                      scratch: pass.scratch)

@@ -12,8 +12,9 @@ import CBatchwiseKernels
 ///   the sample-first output with the bias added (a chunk of one sample is written in place:
 ///   its Ŷ is the output's layout);
 /// - backward: Δ̂ [F × cP] gathered from ∂ℓ/∂y (one sample: ∂ℓ/∂y itself), ∂b += row sums of
-///   Δ̂, X̂ again by im2col (unless kept), ∂W += Δ̂ · X̂ᵀ (one sgemm), and — only when the input
-///   gradient is needed — X̂' = Wᵀ · Δ̂ (one sgemm, into X̂'s place) and col2im adds it onto ∂ℓ/∂x.
+///   Δ̂, X̂ again by im2col (unless kept), ∂W += Δ̂ · X̂ᵀ (one sgemm; for patches of 64 or more
+///   ∂Wᵀ += X̂ · Δ̂ᵀ into scratch instead, its transpose added onto ∂W after the last chunk), and — only when the input gradient is needed —
+///   X̂' = Wᵀ · Δ̂ (one sgemm, into X̂'s place) and col2im adds it onto ∂ℓ/∂x.
 /// Keeping a large shard's X̂ from forward to backward cost far more than rebuilding it: 75 MB a
 /// worker for a 32-filter 3 × 3 convolution on 32 × 32 inputs at 64 samples, written and read
 /// back from memory (Benchmarks/README.md, "Convolutions"). The chunks depend only on the shape
@@ -44,6 +45,12 @@ struct ConvolutionGeometry: Sendable, Equatable {
     /// when cut into chunks and rebuilt.
     static let keptBudget = 1 << 17
 
+    /// Whether backward forms ∂Wᵀ = X̂ · Δ̂ᵀ (then added onto ∂W transposed) rather than
+    /// ∂W = Δ̂ · X̂ᵀ: the same product, which OpenBLAS runs 1.1–1.7× as fast for patches of 64
+    /// or more and up to 13 % slower for the small ones (5 to 27) of the models measured
+    /// (tools/blas-bench/weight_gradient.c; Benchmarks/README.md, "Convolutions").
+    var transposesWeightGradient: Bool { patch >= 64 }
+
     /// Floats of X̂ and Ŷ per sample.
     private var floatsPerSample: Int { max(1, (patch + filters) * positions) }
 
@@ -66,6 +73,7 @@ struct ConvolutionGeometry: Sendable, Equatable {
     func scratchCount(samples n: Int) -> Int {
         let c = max(min(n, keptSamples), chunkSamples(n))
         return ParameterTensor.aligned(patch * c * positions) + ParameterTensor.aligned(filters * c * positions)
+            + ParameterTensor.aligned(patch * filters)
     }
 
     /// Calls `body(first, count)` for the chunks of a shard of `n` samples, in order.
@@ -122,6 +130,7 @@ struct ConvolutionGeometry: Sendable, Equatable {
                   biasGradient: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         let p = positions, k = patch, c = chunkSamples(n)
         let columns = scratch, staging = scratch + ParameterTensor.aligned(k * c * p)
+        let transposed = staging + ParameterTensor.aligned(filters * c * p)
         forEachChunk(of: n) { first, m in
             let np = m * p, gradient = dy + first * outputCount
             let delta: UnsafePointer<Float>
@@ -143,14 +152,25 @@ struct ConvolutionGeometry: Sendable, Equatable {
             }
             // One kept chunk: X̂ is still there from forward.
             if !keepsColumns(n) { im2col(x + first * inputCount, count: m, into: columns) }
-            // ∂W [F × K] += Δ̂ [F × cP] · X̂ᵀ [cP × K]
-            Gemm.sgemm(transposeA: false, transposeB: true, m: filters, n: k, k: np, alpha: 1, a: delta, lda: np,
-                       b: columns, ldb: np, beta: 1, c: weightGradient, ldc: k)
+            if transposesWeightGradient {
+                // ∂Wᵀ [K × F] (+)= X̂ [K × cP] · Δ̂ᵀ [cP × F] over the chunks, added onto ∂W below.
+                Gemm.sgemm(transposeA: false, transposeB: true, m: k, n: filters, k: np, alpha: 1, a: columns, lda: np,
+                           b: delta, ldb: np, beta: first == 0 ? 0 : 1, c: transposed, ldc: filters)
+            } else {
+                // ∂W [F × K] += Δ̂ [F × cP] · X̂ᵀ [cP × K]
+                Gemm.sgemm(transposeA: false, transposeB: true, m: filters, n: k, k: np, alpha: 1, a: delta, lda: np,
+                           b: columns, ldb: np, beta: 1, c: weightGradient, ldc: k)
+            }
             guard let dx else { return }
             // X̂' [K × cP] = Wᵀ [K × F] · Δ̂ [F × cP], over X̂ (read for the last time above).
             Gemm.sgemm(transposeA: true, transposeB: false, m: k, n: np, k: filters, alpha: 1, a: weight, lda: k,
                        b: delta, ldb: np, beta: 0, c: columns, ldc: np)
             col2im(columns, count: m, into: dx + first * inputCount)
+        }
+        guard transposesWeightGradient else { return }
+        for f in 0..<filters {
+            let row = weightGradient + f * k
+            for j in 0..<k { row[j] += transposed[j * filters + f] }
         }
     }
 }
