@@ -9,7 +9,7 @@
 #define INLINE static inline __attribute__((always_inline))
 
 #if defined(__FAST_MATH__)
-#error "pooling.c must not be built with -ffast-math: its NaN rule needs IEEE comparisons"
+#error "layers.c must not be built with -ffast-math: its NaN rule needs IEEE comparisons"
 #endif
 
 typedef float vf8 __attribute__((vector_size(32)));
@@ -18,10 +18,11 @@ typedef int32_t vi8 __attribute__((vector_size(32)));
 // The rule for one value v against the window's best so far: take v when v > best or v is the
 // window's first NaN. !(v <= best) holds for both (and for v > best); best == best keeps a NaN
 // once taken. On real data the comparison is a coin toss, so it must be a select, not a branch:
-// clang turns the scalar `?:` into a branch (18 % of a LeNet-5 step), so eight outputs at a time go
-// through vector masks together, and only a sample's last few take the scalar path.
+// clang turns the scalar `?:` into a branch (18 % of a LeNet-5 step), so eight outputs at a time
+// go through vector masks together, and only a sample's last few take this scalar path. Indices
+// fit int32: a sample has at most 2^28 values (Sequential refuses larger inputs).
 INLINE void max_scalar(const float *window, int64_t first, int64_t width, int64_t windowHeight,
-                              int64_t windowWidth, float *y, float *argmax) {
+                       int64_t windowWidth, float *y, float *argmax) {
     float best = window[first];
     int64_t at = first;
     for (int64_t a = 0; a < windowHeight; a++) {

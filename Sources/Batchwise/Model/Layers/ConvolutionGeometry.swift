@@ -13,8 +13,9 @@ import CBatchwiseKernels
 ///   its Ŷ is the output's layout);
 /// - backward: Δ̂ [F × cP] gathered from ∂ℓ/∂y (one sample: ∂ℓ/∂y itself), ∂b += row sums of
 ///   Δ̂, X̂ again by im2col (unless kept), ∂W += Δ̂ · X̂ᵀ (one sgemm; for patches of 64 or more
-///   ∂Wᵀ += X̂ · Δ̂ᵀ into scratch instead, its transpose added onto ∂W after the last chunk), and — only when the input gradient is needed —
-///   X̂' = Wᵀ · Δ̂ (one sgemm, into X̂'s place) and col2im adds it onto ∂ℓ/∂x.
+///   ∂Wᵀ += X̂ · Δ̂ᵀ into scratch instead, its transpose added onto ∂W after the last chunk),
+///   and — only when the input gradient is needed — X̂' = Wᵀ · Δ̂ (one sgemm, into X̂'s place)
+///   and col2im adds it onto ∂ℓ/∂x.
 /// Keeping a large shard's X̂ from forward to backward cost far more than rebuilding it: 75 MB a
 /// worker for a 32-filter 3 × 3 convolution on 32 × 32 inputs at 64 samples, written and read
 /// back from memory (Benchmarks/README.md, "Convolutions"). The chunks depend only on the shape
