@@ -168,12 +168,15 @@ INLINE void patch_lines(const int gather, float *x, float *columns, int64_t coun
                             if (sw == 1) {
                                 for (int64_t o = lo; o < hi; o++) d[o] = line[o];
                             } else {
+                                // A strided gather of a few values: vector code's set-up costs more.
+                                _Pragma("clang loop vectorize(disable)")
                                 for (int64_t o = lo; o < hi; o++) d[o] = line[o * sw];
                             }
                             for (int64_t o = hi; o < ow; o++) d[o] = 0;
                         } else if (sw == 1) {
                             for (int64_t o = lo; o < hi; o++) line[o] += d[o];
                         } else {
+                            _Pragma("clang loop vectorize(disable)")
                             for (int64_t o = lo; o < hi; o++) line[o * sw] += d[o];
                         }
                     }
