@@ -23,8 +23,7 @@ public struct StepWork: Sendable, Equatable {
     enum Product: Sendable, Equatable {
         case mlp(widths: [Int])
         case dense(inputs: Int, units: Int, inputGradient: Bool)
-        /// A shard of up to `keptUpTo` samples is one chunk; a larger one runs in chunks of `chunk`.
-        case convolution(filters: Int, patch: Int, positions: Int, inputGradient: Bool, keptUpTo: Int, chunk: Int, transposed: Bool)
+        case convolution(filters: Int, patch: Int, positions: Int, inputGradient: Bool, chunking: ConvolutionChunking, transposed: Bool)
     }
 
     /// Useful floating-point work per training sample (see the rules above).
@@ -67,9 +66,9 @@ public struct StepWork: Sendable, Equatable {
                 var back = [GemmShape(transposeA: true, transposeB: false, m: o, n: i, k: n, accumulates: true)]
                 if gradient { back.append(GemmShape(transposeA: false, transposeB: false, m: n, n: i, k: o, accumulates: false)) }
                 backward.insert(contentsOf: back, at: 0)
-            case .convolution(let f, let k, let p, let gradient, let keptUpTo, let chunk, let transposed):
+            case .convolution(let f, let k, let p, let gradient, let chunking, let transposed):
                 // One set of products per chunk of the shard, as the layer runs them.
-                let c = n <= keptUpTo ? n : min(n, chunk)
+                let c = chunking.samples(shard: n)
                 var back: [GemmShape] = []
                 for (i, m) in (Array(repeating: c, count: n / c) + (n % c == 0 ? [] : [n % c])).enumerated() {
                     forward.append(GemmShape(transposeA: false, transposeB: false, m: f, n: m * p, k: k, accumulates: false))
@@ -121,12 +120,12 @@ public struct StepWork: Sendable, Equatable {
 
         /// Channels: the first size of a C × L (C × H × W) input; 1 for a flat (plane) one.
         private mutating func convolution(filters: Int, kernelSize: Int, input: TensorShape, output: TensorShape, line: Bool,
-                                          gradient: Bool, chunking: (keptUpTo: Int, chunk: Int), transposed: Bool) {
+                                          gradient: Bool, chunking: ConvolutionChunking, transposed: Bool) {
             let channels = input.rank == (line ? 2 : 3) ? input[0] : 1
             let patch = channels * kernelSize
             flops += 6 * Double(output.count) * Double(patch)
             products.append(.convolution(filters: filters, patch: patch, positions: output.count / filters, inputGradient: gradient,
-                                         keptUpTo: chunking.keptUpTo, chunk: chunking.chunk, transposed: transposed))
+                                         chunking: chunking, transposed: transposed))
         }
     }
 }

@@ -107,6 +107,7 @@ import Testing
         let perSample = (g.patch + g.filters) * g.positions
         #expect(g.chunkSamples(1) == 1 && g.keepsColumns(1))
         let kept = ConvolutionGeometry.keptBudget / perSample
+        #expect(g.chunking == ConvolutionChunking(keptUpTo: kept, chunk: ConvolutionGeometry.chunkBudget / perSample))
         #expect(g.chunkSamples(kept) == kept && g.keepsColumns(kept))
         #expect(g.chunkSamples(kept + 1) == ConvolutionGeometry.chunkBudget / perSample && !g.keepsColumns(kept + 1))
         #expect(g.chunkSamples(1000) == ConvolutionGeometry.chunkBudget / perSample)
@@ -116,5 +117,17 @@ import Testing
         }
         let wide = try Self.geometry(Self.cases[1])
         #expect(wide.chunkSamples(1000) == 1 && wide.chunkSamples(2) == 2)
+    }
+
+    /// A shard of no samples leaves the gradients as they were, on both weight-gradient forms
+    /// (a patch of 72 sums ∂Wᵀ in scratch, which then holds nothing to add).
+    @Test func aShardOfNoSamplesAddsNothing() throws {
+        for c in [Self.cases[0], Self.cases[3]] {
+            let h = try LayerHarness(c.layer, input: c.input)
+            var values = TestValues(seed: 5)
+            let theta = values.normal(h.chain.parameterCount)
+            let run = h.run(theta: theta, x: [], count: 0, capacity: 4, dy: [], position: nil)
+            #expect(run.gradient.allSatisfy { $0 == 0 }, "\(c.testDescription)")
+        }
     }
 }

@@ -34,10 +34,8 @@ public struct Conv1D: Layer {
     /// each chunk's columns stay in cache (see `ConvolutionGeometry`).
     public func chunkSamples(shard: Int) -> Int { convolution.geometry.chunkSamples(shard) }
 
-    /// The rule `chunkSamples(shard:)` follows: a shard of up to `keptUpTo` samples is one
-    /// chunk (its columns kept from forward to backward), a larger one is cut into chunks of
-    /// `chunk` samples.
-    public var chunking: (keptUpTo: Int, chunk: Int) { (convolution.geometry.keptSamples, convolution.geometry.chunkedSamples) }
+    /// The rule `chunkSamples(shard:)` follows, for tools that replay a step's products.
+    public var chunking: ConvolutionChunking { convolution.geometry.chunking }
 
     /// Whether backward forms the weight gradient transposed, ∂Wᵀ = X̂ · Δ̂ᵀ (patches of 64 or
     /// more), rather than ∂W = Δ̂ · X̂ᵀ: a fixed rule by shape (see `ConvolutionGeometry`).

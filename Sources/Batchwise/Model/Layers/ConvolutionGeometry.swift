@@ -56,24 +56,21 @@ struct ConvolutionGeometry: Sendable, Equatable {
     /// Floats of X̂ and Ŷ per sample.
     private var floatsPerSample: Int { max(1, (patch + filters) * positions) }
 
-    /// Samples per chunk for a shard of `n`: the whole shard when it fits `keptBudget`, else as
-    /// many as fit `chunkBudget`, at least 1.
-    func chunkSamples(_ n: Int) -> Int {
-        keepsColumns(n) ? n : min(n, chunkedSamples)
+    /// This layer's chunking: shards up to `keptBudget` / floats a sample are kept whole, larger
+    /// ones cut into `chunkBudget` / floats a sample (at least 1).
+    var chunking: ConvolutionChunking {
+        ConvolutionChunking(keptUpTo: Self.keptBudget / floatsPerSample, chunk: max(1, Self.chunkBudget / floatsPerSample))
     }
 
+    /// Samples per chunk for a shard of `n` (see `ConvolutionChunking`).
+    func chunkSamples(_ n: Int) -> Int { chunking.samples(shard: n) }
+
     /// Whether a shard of `n` is one chunk whose X̂ `forward` leaves for `backward`.
-    func keepsColumns(_ n: Int) -> Bool { n <= keptSamples }
-
-    /// The largest shard kept whole: `keptBudget` / floats per sample.
-    var keptSamples: Int { Self.keptBudget / floatsPerSample }
-
-    /// Samples per chunk of a shard too large to keep whole.
-    var chunkedSamples: Int { max(1, Self.chunkBudget / floatsPerSample) }
+    func keepsColumns(_ n: Int) -> Bool { n <= chunking.keptUpTo }
 
     /// Room for the largest chunk of any shard up to `n` samples.
     func scratchCount(samples n: Int) -> Int {
-        let c = max(min(n, keptSamples), chunkSamples(n))
+        let c = max(min(n, chunking.keptUpTo), chunkSamples(n))
         return ParameterTensor.aligned(patch * c * positions) + ParameterTensor.aligned(filters * c * positions)
             + ParameterTensor.aligned(patch * filters)
     }
@@ -133,6 +130,8 @@ struct ConvolutionGeometry: Sendable, Equatable {
         let p = positions, k = patch, c = chunkSamples(n)
         let columns = scratch, staging = scratch + ParameterTensor.aligned(k * c * p)
         let transposed = staging + ParameterTensor.aligned(filters * c * p)
+        // No samples, no gradient (and ∂Wᵀ's scratch below would hold no sum to add).
+        guard n > 0 else { return }
         forEachChunk(of: n) { first, m in
             let np = m * p, gradient = dy + first * outputCount
             let delta: UnsafePointer<Float>
@@ -175,4 +174,18 @@ struct ConvolutionGeometry: Sendable, Equatable {
             for j in 0..<k { row[j] += transposed[j * filters + f] }
         }
     }
+}
+
+/// How a convolution cuts a shard into chunks (`Conv2D.chunking`): a shard of up to `keptUpTo`
+/// samples is one chunk, whose columns are kept from forward to backward; a larger one is cut
+/// into chunks of `chunk` samples (the last may be shorter), rebuilt in backward. A function of
+/// the layer's shape only, so the bits of a step never depend on timing or the machine.
+public struct ConvolutionChunking: Sendable, Equatable {
+    /// The largest shard run as one chunk with its columns kept.
+    public let keptUpTo: Int
+    /// Samples per chunk of a larger shard, at least 1.
+    public let chunk: Int
+
+    /// Samples per chunk for a shard of `shard` samples.
+    public func samples(shard: Int) -> Int { shard <= keptUpTo ? shard : min(shard, chunk) }
 }
