@@ -6,6 +6,8 @@ public struct ReLU: Layer {
     public init() {}
     public var description: String { "ReLU()" }
     public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape { input }
+    /// Over its input: its backward reads only the output.
+    public var placement: LayerPlacement { .overInput }
 
     public func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, pass: LayerPass) {
         Activation.relu.forward(x, into: y, pass: pass)
@@ -27,6 +29,10 @@ public struct LeakyReLU: Layer {
     public init(slope: Float = 0.01) { self.slope = slope }
 
     public var description: String { slope == 0.01 ? "LeakyReLU()" : "LeakyReLU(slope: \(slope))" }
+    /// Over its input when slope ≥ 0: the backward reads the input's sign, which the output
+    /// then shares (not so for a negative slope).
+    public var placement: LayerPlacement { slope >= 0 ? .overInput : .ownBuffer }
+    public var backwardReadsOutput: Bool { false }
 
     public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape {
         guard slope.isFinite else { throw ConfigurationError("\(parameter: "slope") must be a finite number (got \(slope))") }
@@ -52,6 +58,7 @@ public struct GELU: Layer {
     public init() {}
     public var description: String { "GELU()" }
     public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape { input }
+    public var backwardReadsOutput: Bool { false }
 
     public func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, pass: LayerPass) {
         for i in 0..<(pass.count * pass.inputShape.count) { y[i] = 0.5 * x[i] * (1 + Foundation.erf(x[i] * 0.70710678118654752)) }
@@ -75,6 +82,8 @@ public struct Tanh: Layer {
     public init() {}
     public var description: String { "Tanh()" }
     public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape { input }
+    /// Over its input: its backward reads only the output.
+    public var placement: LayerPlacement { .overInput }
 
     public func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, pass: LayerPass) {
         Activation.tanh.forward(x, into: y, pass: pass)
@@ -92,6 +101,8 @@ public struct Sigmoid: Layer {
     public init() {}
     public var description: String { "Sigmoid()" }
     public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape { input }
+    /// Over its input: its backward reads only the output.
+    public var placement: LayerPlacement { .overInput }
 
     public func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, pass: LayerPass) {
         Activation.sigmoid.forward(x, into: y, pass: pass)
@@ -107,7 +118,7 @@ extension Activation {
     /// y = f(x) over a layer's shard, element-wise: `ReLU`, `Tanh` and `Sigmoid` as layers.
     func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, pass: LayerPass) {
         let n = pass.count * pass.inputShape.count
-        y.update(from: x, count: n)
+        if UnsafePointer(y) != x { y.update(from: x, count: n) }
         forward(y, count: n)
     }
 

@@ -22,6 +22,8 @@ public struct Conv2D: Layer {
     }
 
     public var description: String { convolution.description }
+    /// Its backward does not read its output, so a ReLU after it can write over it.
+    public var backwardReadsOutput: Bool { false }
 
     public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape { try convolution.connect(input: input) }
 

@@ -13,6 +13,8 @@ public struct Dense: Layer {
     public init(_ units: Int) { self.units = units }
 
     public var description: String { "Dense(\(units))" }
+    /// Its backward does not read its output, so a ReLU after it can write over it.
+    public var backwardReadsOutput: Bool { false }
 
     public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape {
         guard units >= 1 && units <= 1 << 24 else {

@@ -40,12 +40,41 @@ public protocol Layer: Sendable, CustomStringConvertible {
     /// and the scratch are as the matching `forward` left them.
     func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
                   inputGradient: UnsafeMutablePointer<Float>?, pass: LayerPass)
+
+    /// Whether the layer's output may take its input's memory instead of a buffer of its own
+    /// (`LayerPlacement`); `.ownBuffer` by default. The model decides per position: a layer
+    /// is only placed over its input where that input is an earlier layer's own buffer.
+    var placement: LayerPlacement { get }
+
+    /// Whether `backward` reads `output`. When it does not, the next layer may be placed
+    /// `.overInput`, writing its output over this layer's. True by default (the safe answer).
+    var backwardReadsOutput: Bool { get }
+}
+
+/// Where a layer's output may live, against its input (see `Layer.placement`). Placing an
+/// output in its input's memory saves a buffer of the shard's size per layer and worker: the
+/// ReLU after each convolution of LeNet-5 takes a quarter of its workspace otherwise.
+public enum LayerPlacement: Sendable, Equatable {
+    /// A buffer of its own (any layer may be placed so).
+    case ownBuffer
+    /// Over its input, element for element: output element j depends on input element j
+    /// alone, so `forward` may be called with `output == input`; `backward` is then given
+    /// the output as `input` too and must still be right (ReLU, tanh and sigmoid read only
+    /// their output; a leaky ReLU with slope ≥ 0 reads the sign, which both share). The model
+    /// places a layer so only where the layer before it does not read its own output in
+    /// backward.
+    case overInput
+    /// The input's memory as it is: `forward` leaves the values unchanged (flatten, reshape),
+    /// is called with `output == input`, and must not copy then.
+    case sameAsInput
 }
 
 extension Layer {
     public var parameterTensors: [ParameterTensor] { [] }
     public var specText: String? { nil }
     public func scratchCount(samples: Int) -> Int { 0 }
+    public var placement: LayerPlacement { .ownBuffer }
+    public var backwardReadsOutput: Bool { true }
 }
 
 /// What one forward or backward call of a layer sees of the shard and the model.

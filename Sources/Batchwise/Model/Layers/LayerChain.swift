@@ -3,8 +3,10 @@
 ///
 /// Parameters: each layer's tensors in order, each on the next 64-byte boundary, so a chain's
 /// block is laid exactly as the flat list `tensors` would be. Scratch, for a capacity of c
-/// samples, in this order: every layer's output (c × its output width), two buffers for the
-/// gradients between layers (c × the widest such gradient), then every layer's own scratch.
+/// samples, in this order: the layers' outputs (c × the output width of each layer with a
+/// buffer of its own; a layer placed in its input's memory, `sharesInput`, has none), two
+/// buffers for the gradients between layers (c × the widest such gradient), then every
+/// layer's own scratch.
 struct LayerChain: Sendable {
     let layers: [any Layer]
     /// `shapes[0]` is the input; `shapes[i + 1]` layer i's output.
@@ -20,6 +22,11 @@ struct LayerChain: Sendable {
     let offsetStarts: [Int]
     /// The widest gradient between two layers, per sample (0 for one layer).
     let innerWidth: Int
+    /// Whether layer i's output lives in its input's memory (`LayerPlacement`): never for the
+    /// first layer, whose input is the shard's; `.sameAsInput` layers always after it;
+    /// `.overInput` ones where the layer before has a buffer of its own and does not read its
+    /// output in backward. Those sharing one buffer all have the same output width.
+    let sharesInput: [Bool]
 
     /// Connects `layers` to `input` in turn.
     ///
@@ -61,6 +68,19 @@ struct LayerChain: Sendable {
         self.tensorOffsets = tensorOffsets
         self.offsetStarts = offsetStarts
         innerWidth = shapes.dropFirst().dropLast().map(\.count).max() ?? 0
+        var shares: [Bool] = []
+        for (i, layer) in connected.enumerated() {
+            switch layer.placement {
+            case .ownBuffer: shares.append(false)
+            case .sameAsInput: shares.append(i > 0)
+            case .overInput: shares.append(i > 0 && !shares[i - 1] && !connected[i - 1].backwardReadsOutput)
+            }
+            if shares[i] {
+                precondition(shapes[i + 1].count == shapes[i].count,
+                             "layer \(i + 1), \(spelling.name(connected[i])), is placed in its input's memory but changes its size")
+            }
+        }
+        sharesInput = shares
     }
 
     var parameterCount: Int { blockStarts[layers.count] }
@@ -71,7 +91,7 @@ struct LayerChain: Sendable {
     /// Floats the layers' outputs take for `capacity` samples.
     private func outputsCount(capacity: Int) -> Int {
         var total = 0
-        for i in layers.indices { total += Self.aligned(capacity * shapes[i + 1].count) }
+        for i in layers.indices where !sharesInput[i] { total += Self.aligned(capacity * shapes[i + 1].count) }
         return total
     }
 
@@ -108,10 +128,12 @@ struct LayerChain: Sendable {
             for i in layers.indices {
                 let p = pass(i, count: count, capacity: capacity, scratch: layerScratch, parameters: parameters, gradient: nil,
                              offsets: offsets, randomness: randomness)
-                layers[i].forward(x, into: output, pass: p)
-                last = output
-                x = UnsafePointer(output)
-                output += Self.aligned(capacity * shapes[i + 1].count)
+                // A layer in its input's memory writes over `last`, the buffer of the layer before.
+                let y = sharesInput[i] ? last : output
+                layers[i].forward(x, into: y, pass: p)
+                last = y
+                x = UnsafePointer(y)
+                if !sharesInput[i] { output += Self.aligned(capacity * shapes[i + 1].count) }
                 layerScratch += Self.aligned(layers[i].scratchCount(samples: capacity))
             }
         }
@@ -132,8 +154,9 @@ struct LayerChain: Sendable {
         var dy = outputGradient
         tensorOffsets.withUnsafeBufferPointer { offsets in
             for i in layers.indices.reversed() {
+                // Layer i's buffer, or the one it shares with the layers before it (the same size).
                 let output = outputEnd - Self.aligned(capacity * shapes[i + 1].count)
-                let x = i == 0 ? input : UnsafePointer(output - Self.aligned(capacity * shapes[i].count))
+                let x = i == 0 ? input : sharesInput[i] ? UnsafePointer(output) : UnsafePointer(output - Self.aligned(capacity * shapes[i].count))
                 let layerScratch = scratchEnd - Self.aligned(layers[i].scratchCount(samples: capacity))
                 // Layer i writes its input gradient into buffer i mod 2 and reads the one layer
                 // i + 1 wrote into the other.
@@ -142,7 +165,7 @@ struct LayerChain: Sendable {
                              offsets: offsets, randomness: randomness)
                 layers[i].backward(input: x, output: output, outputGradient: dy, inputGradient: dx, pass: p)
                 if let dx { dy = UnsafePointer(dx) }
-                outputEnd = output
+                if !sharesInput[i] { outputEnd = output }
                 scratchEnd = layerScratch
             }
         }

@@ -13,6 +13,8 @@ public struct MaxPool1D: Layer {
     public init(_ size: Int, stride: Int? = nil) { pooling = WindowPooling(.max1D, size: size, stride: stride) }
 
     public var description: String { pooling.description }
+    /// Its backward does not read its output, so a ReLU after it can write over it.
+    public var backwardReadsOutput: Bool { false }
 
     public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape { try pooling.connect(input: input) }
 
@@ -44,6 +46,8 @@ public struct MaxPool2D: Layer {
     public init(_ size: Int, stride: Int? = nil) { pooling = WindowPooling(.max2D, size: size, stride: stride) }
 
     public var description: String { pooling.description }
+    /// Its backward does not read its output, so a ReLU after it can write over it.
+    public var backwardReadsOutput: Bool { false }
 
     public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape { try pooling.connect(input: input) }
 
@@ -74,6 +78,8 @@ public struct AvgPool2D: Layer {
     public init(_ size: Int, stride: Int? = nil) { pooling = WindowPooling(.average2D, size: size, stride: stride) }
 
     public var description: String { pooling.description }
+    /// Its backward does not read its output, so a ReLU after it can write over it.
+    public var backwardReadsOutput: Bool { false }
 
     public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape { try pooling.connect(input: input) }
 
@@ -100,6 +106,8 @@ public struct GlobalAvgPool: Layer {
     public init() {}
 
     public var description: String { "GlobalAvgPool()" }
+    /// Its backward does not read its output, so a ReLU after it can write over it.
+    public var backwardReadsOutput: Bool { false }
 
     public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape {
         guard input.rank >= 2 else {

@@ -20,6 +20,8 @@ public struct Residual: Layer {
     public init(_ body: [any Layer]) { self.body = body }
 
     public var description: String { "Residual { " + body.map(\.description).joined(separator: "; ") + " }" }
+    /// Its backward does not read its output, so a ReLU after it can write over it.
+    public var backwardReadsOutput: Bool { false }
 
     public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape {
         guard !body.isEmpty else { throw ConfigurationError("a residual block needs at least one layer inside") }

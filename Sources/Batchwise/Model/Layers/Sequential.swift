@@ -9,7 +9,8 @@
 /// The parameters are one flat vector (see `tensorTable`); a layer reads its tensors as
 /// views into it. Like every `GradientModel` it returns sums over the shard, never means. Each
 /// worker's workspace holds every layer's output and scratch for the largest shard, allocated
-/// once. Random layers (dropout) draw only while training (`ShardSamples.training`), keyed
+/// once; a ReLU, tanh, sigmoid, flatten or reshape writes its output in its input's memory
+/// where nothing still needs that input (`LayerPlacement`). Random layers (dropout) draw only while training (`ShardSamples.training`), keyed
 /// by the seed, the step and each sample's position in the epoch.
 public final class Sequential: GradientModel {
     /// The shape of one input sample; `inputWidth` is its count.

@@ -8,8 +8,12 @@ public struct Flatten: Layer {
 
     public mutating func connect(input: TensorShape) throws(ConfigurationError) -> TensorShape { [input.count] }
 
+    /// In its input's memory, which it leaves as it is.
+    public var placement: LayerPlacement { .sameAsInput }
+    public var backwardReadsOutput: Bool { false }
+
     public func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, pass: LayerPass) {
-        y.update(from: x, count: pass.count * pass.inputShape.count)
+        if UnsafePointer(y) != x { y.update(from: x, count: pass.count * pass.inputShape.count) }
     }
 
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
@@ -42,8 +46,12 @@ public struct Reshape: Layer {
         return shape
     }
 
+    /// In its input's memory, which it leaves as it is.
+    public var placement: LayerPlacement { .sameAsInput }
+    public var backwardReadsOutput: Bool { false }
+
     public func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, pass: LayerPass) {
-        y.update(from: x, count: pass.count * pass.inputShape.count)
+        if UnsafePointer(y) != x { y.update(from: x, count: pass.count * pass.inputShape.count) }
     }
 
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
