@@ -21,6 +21,9 @@ import Testing
         Case(layer: Conv2D(2, kernel: 3, padding: 1), input: [1, 64, 64], samples: 3),
         // (15 + 4) · 150 = 2 850 floats a sample, 47 samples: chunks of 2, then 1.
         Case(layer: Conv1D(4, kernel: 5, stride: 2, padding: 2), input: [3, 300], samples: 47),
+        // Lines of 1 100 + 2 padding floats, over the 1-D walk's limit (LINE_1D_LIMIT in layers.c,
+        // 1 024): the general walk; (3 + 2) · 550 = 2 750 floats a sample, 50 samples: chunks of 2.
+        Case(layer: Conv1D(2, kernel: 3, stride: 2, padding: 1), input: [1, 1100], samples: 50),
         // A patch of 8·3·3 = 72 (≥ 64: ∂W formed transposed, summed over the chunks), (72 + 3) ·
         // 144 = 10 800 floats a sample, 13 samples over the kept budget: one sample a chunk.
         Case(layer: Conv2D(3, kernel: 3, padding: 1), input: [8, 12, 12], samples: 13),
