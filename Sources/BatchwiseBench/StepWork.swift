@@ -13,17 +13,16 @@ import Batchwise
 ///
 /// The products a step runs on a shard of n samples, per layer (see `Dense` and
 /// `ConvolutionGeometry`): a dense layer of i inputs and o units runs Y += X·Wᵀ (NT, n×o×i),
-/// ∂W += ΔYᵀ·X (TN, o×i×n) and ∂X = ΔY·W (NN, n×i×o); a convolution of F filters, patch
-/// K and P output positions runs, per chunk of c samples (`Conv2D.chunkSamples(shard:)`),
-/// Ŷ = W·X̂ (NN, F×cP×K), ∂W += Δ̂·X̂ᵀ (NT, F×K×cP; for K ≥ 64 ∂Wᵀ += X̂·Δ̂ᵀ, NT, K×F×cP) and
-/// X̂' = Wᵀ·Δ̂ (TN, K×cP×F). The model's
-/// first layer computes no input gradient.
+/// ∂W += ΔYᵀ·X (TN, o×i×n) and ∂X = ΔY·W (NN, n×i×o); a convolution runs what its
+/// `ConvolutionProducts` lists (per chunk of the shard: Ŷ = W·X̂, ∂W, X̂' = Wᵀ·Δ̂; or the
+/// shifted products, per sample and kernel tap). The model's first layer computes no input
+/// gradient.
 public struct StepWork: Sendable, Equatable {
     /// One layer that makes products.
     enum Product: Sendable, Equatable {
         case mlp(widths: [Int])
         case dense(inputs: Int, units: Int, inputGradient: Bool)
-        case convolution(filters: Int, patch: Int, positions: Int, inputGradient: Bool, chunking: ConvolutionChunking, transposed: Bool)
+        case convolution(ConvolutionProducts, inputGradient: Bool)
     }
 
     /// Useful floating-point work per training sample (see the rules above).
@@ -66,16 +65,9 @@ public struct StepWork: Sendable, Equatable {
                 var back = [GemmShape(transposeA: true, transposeB: false, m: o, n: i, k: n, accumulates: true)]
                 if gradient { back.append(GemmShape(transposeA: false, transposeB: false, m: n, n: i, k: o, accumulates: false)) }
                 backward.insert(contentsOf: back, at: 0)
-            case .convolution(let f, let k, let p, let gradient, let chunking, let transposed):
-                // One set of products per chunk of the shard, as the layer runs them.
-                let c = chunking.samples(shard: n)
-                var back: [GemmShape] = []
-                for (i, m) in (Array(repeating: c, count: n / c) + (n % c == 0 ? [] : [n % c])).enumerated() {
-                    forward.append(GemmShape(transposeA: false, transposeB: false, m: f, n: m * p, k: k, accumulates: false))
-                    back.append(transposed ? GemmShape(transposeA: false, transposeB: true, m: k, n: f, k: m * p, accumulates: i > 0)
-                                           : GemmShape(transposeA: false, transposeB: true, m: f, n: k, k: m * p, accumulates: true))
-                    if gradient { back.append(GemmShape(transposeA: true, transposeB: false, m: k, n: m * p, k: f, accumulates: false)) }
-                }
+            case .convolution(let products, let gradient):
+                forward += products.forward(shard: n)
+                let back = products.backward(shard: n, inputGradient: gradient)
                 backward.insert(contentsOf: back, at: 0)
             }
         }
@@ -99,19 +91,20 @@ public struct StepWork: Sendable, Equatable {
                     flops += 6 * Double(inputs * dense.units + dense.units)
                     products.append(.dense(inputs: inputs, units: dense.units, inputGradient: gradient))
                 case let conv as Conv1D:
-                    convolution(filters: conv.filters, kernelSize: conv.kernel, input: input, output: output, line: true, gradient: gradient,
-                                chunking: conv.chunking, transposed: conv.transposesWeightGradient)
+                    convolution(conv.products, kernelSize: conv.kernel, input: input, output: output, line: true,
+                                gradient: gradient)
                 case let conv as Conv2D:
-                    convolution(filters: conv.filters, kernelSize: conv.kernel * conv.kernel, input: input, output: output, line: false,
-                                gradient: gradient, chunking: conv.chunking, transposed: conv.transposesWeightGradient)
+                    convolution(conv.products, kernelSize: conv.kernel * conv.kernel, input: input, output: output,
+                                line: false, gradient: gradient)
                 case let residual as Residual:
                     // The block keeps its body unconnected: connect copies to find the inner shapes.
-                    var inner = [input]
+                    var inner = [input], connected: [any Layer] = []
                     for var body in residual.body {
                         guard let out = try? body.connect(input: inner[inner.count - 1]) else { return }
                         inner.append(out)
+                        connected.append(body)
                     }
-                    visit(residual.body, shapes: inner, firstNeedsGradient: gradient)
+                    visit(connected, shapes: inner, firstNeedsGradient: gradient)
                 default:
                     continue
                 }
@@ -119,13 +112,12 @@ public struct StepWork: Sendable, Equatable {
         }
 
         /// Channels: the first size of a C × L (C × H × W) input; 1 for a flat (plane) one.
-        private mutating func convolution(filters: Int, kernelSize: Int, input: TensorShape, output: TensorShape, line: Bool,
-                                          gradient: Bool, chunking: ConvolutionChunking, transposed: Bool) {
+        private mutating func convolution(_ convolution: ConvolutionProducts, kernelSize: Int, input: TensorShape,
+                                          output: TensorShape, line: Bool, gradient: Bool) {
             let channels = input.rank == (line ? 2 : 3) ? input[0] : 1
             let patch = channels * kernelSize
             flops += 6 * Double(output.count) * Double(patch)
-            products.append(.convolution(filters: filters, patch: patch, positions: output.count / filters, inputGradient: gradient,
-                                         chunking: chunking, transposed: transposed))
+            products.append(.convolution(convolution, inputGradient: gradient))
         }
     }
 }

@@ -54,6 +54,27 @@ import BatchwiseTestSupport
         #expect(work.gemmShapes(shard: 3).reduce(0) { $0 + $1.flops } / 3 == work.flopsPerSample - uncounted)
     }
 
+    /// A stride-1 convolution over 32 or more channels runs the shifted products: per sample,
+    /// one product a kernel tap over the wide rows (16 outputs on rows of 18 here), for forward
+    /// and for the input gradient; its weight gradient stays one product a sample.
+    @Test func aShiftedConvolutionRunsAProductPerTap() throws {
+        let work = try BenchModel(spec: "conv2d(32,3,padding=1) conv2d(2,3,padding=1) flatten dense(2)", inputShape: [32, 16, 16]).work()
+        let shapes = work.gemmShapes(shard: 2).map(\.description)
+        #expect(shapes.filter { $0 == "NN m=32 n=288 k=32" }.count == 2 * 9)   // the first layer, 32 channels
+        #expect(shapes.filter { $0 == "NN m=2 n=288 k=32" }.count == 2 * 9)    // the second, 32 channels too
+        #expect(shapes.filter { $0 == "TN m=32 n=288 k=2" }.count == 2 * 9)    // the second's input gradient
+        #expect(shapes.filter { $0 == "NT m=288 n=32 k=256" }.count == 2)      // ∂Wᵀ, one product a sample
+        #expect(shapes.filter { $0 == "NT m=288 n=2 k=256" }.count == 2)
+        #expect(!shapes.contains { $0.hasPrefix("TN m=288") })                 // no X̂' for col2im
+        // Per sample: forward on the wide rows (288 positions for 256), ∂W on the 256 positions
+        // (the first layer has no input gradient), the dense layer's three products of 2 × 512.
+        let first: Double = 9 * (2 * 32 * 288 * 32) + 2 * 288 * 32 * 256
+        let second: Double = 9 * (2 * 2 * 288 * 32) + 2 * 288 * 2 * 256 + 9 * (2 * 32 * 288 * 2)
+        #expect(work.gemmShapes(shard: 2).reduce(0) { $0 + $1.flops } == 2 * (first + second + 3 * (2 * 2 * 512)))
+        let useful: Double = 6 * 32 * 256 * 288 + 6 * 2 * 256 * 288 + 6 * (512 * 2 + 2)
+        #expect(work.flopsPerSample == useful)
+    }
+
     @Test func aResidualBlockCountsItsLayersAndAnMLPIsSixPerParameter() throws {
         let residual = try BenchModel(spec: "conv1d(2,3,padding=1) residual(conv1d(2,3,padding=1) relu) flatten dense(3)", inputShape: [1, 8]).work()
         let expected: Int = 6 * 16 * 3 + 6 * 16 * 6 + 6 * (16 * 3 + 3)

@@ -69,6 +69,11 @@ void bw_maxpool_forward(const float *x, float *y, float *argmax, int64_t count, 
                         int64_t width, int64_t windowHeight, int64_t windowWidth, int64_t strideHeight,
                         int64_t strideWidth);
 
+/// sums[r] += Σ_j x[r·ld + j] over j < cols, for each of `rows` rows: sixteen running sums
+/// (lane l the values at j ≡ l mod 16), added pairwise, then the last cols mod 16 values in
+/// order; the same bits at every instruction-set level.
+void bw_row_sums(const float *x, int64_t rows, int64_t cols, int64_t ld, float *sums);
+
 /// im2col for one convolution (sizes as ConvolutionGeometry names them; a 1-D one has height
 /// 1 and a 1-high kernel): writes the columns [channels·kernelHeight·kernelWidth × count·P]
 /// (P = outHeight·outWidth), column s·P + p holding the patch under output position p of
@@ -83,5 +88,17 @@ void bw_im2col(const float *x, float *columns, int64_t count, int64_t channels, 
 void bw_col2im(const float *columns, float *dx, int64_t count, int64_t channels, int64_t height, int64_t width,
                int64_t kernelHeight, int64_t kernelWidth, int64_t strideHeight, int64_t strideWidth,
                int64_t paddingHeight, int64_t paddingWidth);
+
+/// Copies `planes` planes of rows × cols (packed) into planes of outRows × outCols (packed),
+/// placed at row `top` and column `left`, with zeros everywhere else (outRows ≥ top + rows,
+/// outCols ≥ left + cols).
+void bw_pad_planes(const float *x, float *y, int64_t planes, int64_t rows, int64_t cols, int64_t top, int64_t left,
+                   int64_t outRows, int64_t outCols);
+
+/// The other way: y [planes × rows × cols] (packed) from planes `inPlane` floats apart whose
+/// lines are `inCols` floats, starting at row `top`, column `left`, with bias[p] added to plane
+/// p when `bias` is not NULL (one float add, the same bits as the Swift loops it replaces).
+void bw_crop_planes(const float *x, float *y, int64_t planes, int64_t inPlane, int64_t inCols, int64_t top, int64_t left,
+                    int64_t rows, int64_t cols, const float *bias);
 
 #endif

@@ -27,6 +27,13 @@ import Testing
         // A patch of 8·3·3 = 72 (≥ 64: ∂W formed transposed, summed over the chunks), (72 + 3) ·
         // 144 = 10 800 floats a sample, 13 samples over the kept budget: one sample a chunk.
         Case(layer: Conv2D(3, kernel: 3, padding: 1), input: [8, 12, 12], samples: 13),
+        // Stride 1 over 32 or more channels: the shifted products (ConvolutionShifted.swift), one
+        // sample a chunk. A 5 × 5 kernel on an odd plane (wide rows of 41 for 37 outputs); a
+        // 3 × 3 one without padding over 33 channels; a 2 × 2 one whose padding the kernel does
+        // not cover (4 × 18 outputs from 3 × 17).
+        Case(layer: Conv2D(5, kernel: 5, padding: 2), input: [32, 9, 37], samples: 3),
+        Case(layer: Conv2D(3, kernel: 3), input: [33, 7, 20], samples: 2),
+        Case(layer: Conv2D(2, kernel: 2, padding: 1), input: [32, 3, 17], samples: 3),
     ]
 
     /// The geometry of the case's connected layer, its sizes in the 2-D form (a 1-D one is 1 high).
@@ -122,10 +129,31 @@ import Testing
         #expect(wide.chunkSamples(1000) == 1 && wide.chunkSamples(2) == 2)
     }
 
+    /// The shifted products are a rule by shape: stride 1, a 2-D kernel, 32 channels or more,
+    /// wide rows at most an eighth longer; they go one sample a chunk and keep no columns.
+    @Test func theShiftedProductsAreARuleByShape() throws {
+        func geometry(_ c: Int, _ h: Int, _ w: Int, kernel: Int = 3, stride: Int = 1, padding: Int = 1) -> ConvolutionGeometry {
+            ConvolutionGeometry(channels: c, height: h, width: w, filters: 8, kernelHeight: kernel, kernelWidth: kernel,
+                                strideHeight: stride, strideWidth: stride, paddingHeight: padding, paddingWidth: padding)
+        }
+        // The CIFAR-shaped net's second to fourth convolutions shift; its first (3 channels) does not.
+        #expect(geometry(32, 32, 32).shiftsProducts && geometry(32, 16, 16).shiftsProducts && geometry(64, 16, 16).shiftsProducts)
+        #expect(!geometry(3, 32, 32).shiftsProducts && !geometry(31, 32, 32).shiftsProducts)
+        #expect(!geometry(32, 32, 32, stride: 2).shiftsProducts)
+        // 8 × 8 with padding 1: rows of 10 for 8 outputs, a quarter more.
+        #expect(!geometry(32, 8, 8).shiftsProducts)
+        // A 1-D convolution (a kernel one row high) keeps im2col.
+        #expect(!ConvolutionGeometry(channels: 64, height: 1, width: 100, filters: 8, kernelHeight: 1, kernelWidth: 3,
+                                     strideHeight: 1, strideWidth: 1, paddingHeight: 0, paddingWidth: 1).shiftsProducts)
+        let g = geometry(32, 16, 16)
+        #expect(g.chunkSamples(1) == 1 && !g.keepsColumns(1) && g.chunkSamples(64) == 1)
+        for c in Self.cases.suffix(3) { #expect(try Self.geometry(c).shiftsProducts, "\(c.testDescription)") }
+    }
+
     /// A shard of no samples leaves the gradients as they were, on both weight-gradient forms
-    /// (a patch of 72 sums ∂Wᵀ in scratch, which then holds nothing to add).
+    /// (a patch of 72 sums ∂Wᵀ in scratch, which then holds nothing to add) and the shifted products.
     @Test func aShardOfNoSamplesAddsNothing() throws {
-        for c in [Self.cases[0], Self.cases[3]] {
+        for c in [Self.cases[0], Self.cases[3], Self.cases[5]] {
             let h = try LayerHarness(c.layer, input: c.input)
             var values = TestValues(seed: 5)
             let theta = values.normal(h.chain.parameterCount)

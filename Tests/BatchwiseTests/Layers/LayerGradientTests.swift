@@ -34,6 +34,8 @@ struct LayerCase: Sendable, CustomTestStringConvertible {
         LayerCase(layer: Conv2D(2, kernel: 3), input: [5, 5]),
         // A patch of 72: the weight gradient is formed transposed (ConvolutionGeometry).
         LayerCase(layer: Conv2D(2, kernel: 3, padding: 1), input: [8, 4, 3]),
+        // 32 channels at stride 1: the shifted products (`ConvolutionGeometry.shiftsProducts`).
+        LayerCase(layer: Conv2D(2, kernel: 2), input: [32, 2, 9]),
         LayerCase(layer: Conv1D(3, kernel: 9, stride: 2), input: [8, 13]),
         LayerCase(layer: MaxPool1D(2), input: [3, 9]),
         LayerCase(layer: MaxPool1D(3, stride: 2), input: [2, 10]),

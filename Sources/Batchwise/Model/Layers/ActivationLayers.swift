@@ -127,6 +127,13 @@ extension Activation {
                   inputGradient dx: UnsafeMutablePointer<Float>?, pass: LayerPass) {
         guard let dx else { return }
         let n = pass.count * pass.inputShape.count
+        if self == .relu {
+            // One pass, not a copy and a pass: the same selects as `backward(output:delta:count:)`.
+            Self.vectorLoop(n) { i in
+                Self.store(Self.load(dy + i).replacing(with: 0, where: Self.load(y + i) .<= 0), dx + i)
+            } scalar: { i in dx[i] = y[i] > 0 ? dy[i] : 0 }
+            return
+        }
         dx.update(from: dy, count: n)
         backward(output: y, delta: dx, count: n)
     }

@@ -43,6 +43,9 @@ public struct Conv1D: Layer {
     /// more), rather than ∂W = Δ̂ · X̂ᵀ: a fixed rule by shape (see `ConvolutionGeometry`).
     public var transposesWeightGradient: Bool { convolution.geometry.transposesWeightGradient }
 
+    /// The sgemm products this (connected) layer makes on a shard, for tools that replay them.
+    public var products: ConvolutionProducts { ConvolutionProducts(geometry: convolution.geometry) }
+
     public func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, pass: LayerPass) {
         convolution.geometry.forward(x, into: y, count: pass.count, weight: pass.parameter(0), bias: pass.parameter(1),
                                      scratch: pass.scratch)

@@ -4,7 +4,8 @@
 ///
 /// Tensors: `weight` [filters, C, kernel, kernel] and `bias` [filters], laid as PyTorch's.
 /// Initialisation (PyTorch's default): both U(−1/√fan_in, 1/√fan_in), fan_in = C·kernel².
-/// Runs as im2col and one sgemm per cache-sized chunk of the shard (see `ConvolutionGeometry`).
+/// Runs as im2col and one sgemm per cache-sized chunk of the shard (see `ConvolutionGeometry`), or, at stride 1 over
+/// 32 or more channels, as shifted products over the padded input (see `ConvolutionShifted.swift`).
 public struct Conv2D: Layer {
     /// F, the number of output channels (filters), 1 to 2²⁰.
     public var filters: Int { convolution.filters }
@@ -42,6 +43,9 @@ public struct Conv2D: Layer {
     /// Whether backward forms the weight gradient transposed, ∂Wᵀ = X̂ · Δ̂ᵀ (patches of 64 or
     /// more), rather than ∂W = Δ̂ · X̂ᵀ: a fixed rule by shape (see `ConvolutionGeometry`).
     public var transposesWeightGradient: Bool { convolution.geometry.transposesWeightGradient }
+
+    /// The sgemm products this (connected) layer makes on a shard, for tools that replay them.
+    public var products: ConvolutionProducts { ConvolutionProducts(geometry: convolution.geometry) }
 
     public func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, pass: LayerPass) {
         convolution.geometry.forward(x, into: y, count: pass.count, weight: pass.parameter(0), bias: pass.parameter(1),

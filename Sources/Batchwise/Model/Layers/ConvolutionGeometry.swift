@@ -19,8 +19,11 @@ import CBatchwiseKernels
 /// Keeping a large shard's X̂ from forward to backward cost far more than rebuilding it: 75 MB a
 /// worker for a 32-filter 3 × 3 convolution on 32 × 32 inputs at 64 samples, written and read
 /// back from memory (Benchmarks/README.md, "Convolutions"). A plain direct kernel was measured
-/// 1.3–12× slower than this on every convolution of the benchmark models, so none is used. The
-/// chunks depend only on the shape and n, never on timing or the machine, so bits do not either.
+/// 1.3–12× slower than this on every convolution of the benchmark models, so none is used. A
+/// stride-1 layer over 32 or more channels (`shiftsProducts`) runs forward and the input gradient
+/// as shifted products over its zero-padded input instead (ConvolutionShifted.swift), a sample a
+/// chunk; its weight gradient stays as above. The chunks and the rule depend only on the shape
+/// and n, never on timing or the machine, so bits do not either.
 struct ConvolutionGeometry: Sendable, Equatable {
     var channels = 0, height = 0, width = 0
     var filters = 0
@@ -57,9 +60,11 @@ struct ConvolutionGeometry: Sendable, Equatable {
     private var floatsPerSample: Int { max(1, (patch + filters) * positions) }
 
     /// This layer's chunking: shards up to `keptBudget` / floats a sample are kept whole, larger
-    /// ones cut into `chunkBudget` / floats a sample (at least 1).
+    /// ones cut into `chunkBudget` / floats a sample (at least 1); a layer that `shiftsProducts`
+    /// goes one sample at a time and never keeps its columns (its forward builds none).
     var chunking: ConvolutionChunking {
-        ConvolutionChunking(keptUpTo: Self.keptBudget / floatsPerSample, chunk: max(1, Self.chunkBudget / floatsPerSample))
+        if shiftsProducts { return ConvolutionChunking(keptUpTo: 0, chunk: 1) }
+        return ConvolutionChunking(keptUpTo: Self.keptBudget / floatsPerSample, chunk: max(1, Self.chunkBudget / floatsPerSample))
     }
 
     /// Samples per chunk for a shard of `n` (see `ConvolutionChunking`).
@@ -68,11 +73,23 @@ struct ConvolutionGeometry: Sendable, Equatable {
     /// Whether a shard of `n` is one chunk whose X̂ `forward` leaves for `backward`.
     func keepsColumns(_ n: Int) -> Bool { n <= chunking.keptUpTo }
 
-    /// Room for the largest chunk of any shard up to `n` samples.
+    /// Room for the largest chunk of any shard up to `n` samples: its columns, its products, ∂Wᵀ
+    /// and (when shifting products) the weights by tap.
     func scratchCount(samples n: Int) -> Int {
         let c = max(min(n, chunking.keptUpTo), chunkSamples(n))
-        return ParameterTensor.aligned(patch * c * positions) + ParameterTensor.aligned(filters * c * positions)
-            + ParameterTensor.aligned(patch * filters)
+        return columnsCount(c) + stagingCount(c) + ParameterTensor.aligned(patch * filters) * (shiftsProducts ? 2 : 1)
+    }
+
+    /// Floats of scratch for X̂ of a chunk of c samples (and, when shifting, the padded sample or
+    /// its gradient, which take its place), aligned.
+    func columnsCount(_ c: Int) -> Int {
+        ParameterTensor.aligned(max(patch * c * positions, shiftsProducts ? paddedCount : 0))
+    }
+
+    /// Floats of scratch for Ŷ or Δ̂ of a chunk of c samples (and, when shifting, the wide product
+    /// or gradient), aligned.
+    func stagingCount(_ c: Int) -> Int {
+        ParameterTensor.aligned(max(filters * c * positions, shiftsProducts ? filters * widePositions : 0))
     }
 
     /// Calls `body(first, count)` for the chunks of a shard of `n` samples, in order.
@@ -104,8 +121,9 @@ struct ConvolutionGeometry: Sendable, Equatable {
     /// y [n × filters × positions] = W ∗ x + b, through im2col and one sgemm per chunk.
     func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count n: Int,
                  weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        if shiftsProducts { return shiftedForward(x, into: y, count: n, weight: weight, bias: bias, scratch: scratch) }
         let p = positions, k = patch, c = chunkSamples(n)
-        let columns = scratch, staging = scratch + ParameterTensor.aligned(k * c * p)
+        let columns = scratch, staging = scratch + columnsCount(c)
         forEachChunk(of: n) { first, m in
             let np = m * p, out = y + first * outputCount
             im2col(x + first * inputCount, count: m, into: columns)
@@ -128,10 +146,11 @@ struct ConvolutionGeometry: Sendable, Equatable {
                   count n: Int, weight: UnsafePointer<Float>, weightGradient: UnsafeMutablePointer<Float>,
                   biasGradient: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         let p = positions, k = patch, c = chunkSamples(n)
-        let columns = scratch, staging = scratch + ParameterTensor.aligned(k * c * p)
-        let transposed = staging + ParameterTensor.aligned(filters * c * p)
+        let columns = scratch, staging = scratch + columnsCount(c)
+        let transposed = staging + stagingCount(c), taps = transposed + ParameterTensor.aligned(k * filters)
         // No samples, no gradient (and ∂Wᵀ's scratch below would hold no sum to add).
         guard n > 0 else { return }
+        if shiftsProducts && dx != nil { arrangeByTap(weight, into: taps) }
         forEachChunk(of: n) { first, m in
             let np = m * p, gradient = dy + first * outputCount
             let delta: UnsafePointer<Float>
@@ -145,12 +164,7 @@ struct ConvolutionGeometry: Sendable, Equatable {
                 }
                 delta = UnsafePointer(staging)
             }
-            for f in 0..<filters {
-                let row = delta + f * np
-                var sum: Float = 0
-                for j in 0..<np { sum += row[j] }
-                biasGradient[f] += sum
-            }
+            bw_row_sums(delta, Int64(filters), Int64(np), Int64(np), biasGradient)
             // One kept chunk: X̂ is still there from forward.
             if !keepsColumns(n) { im2col(x + first * inputCount, count: m, into: columns) }
             if transposesWeightGradient {
@@ -163,6 +177,9 @@ struct ConvolutionGeometry: Sendable, Equatable {
                            b: columns, ldb: np, beta: 1, c: weightGradient, ldc: k)
             }
             guard let dx else { return }
+            if shiftsProducts {
+                return shiftedInputGradient(delta, into: dx + first * inputCount, taps: taps, padded: columns, wide: staging)
+            }
             // X̂' [K × cP] = Wᵀ [K × F] · Δ̂ [F × cP], over X̂ (read for the last time above).
             Gemm.sgemm(transposeA: true, transposeB: false, m: k, n: np, k: filters, alpha: 1, a: weight, lda: k,
                        b: delta, ldb: np, beta: 0, c: columns, ldc: np)
