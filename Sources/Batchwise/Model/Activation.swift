@@ -13,7 +13,9 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
         self = value
     }
 
-    /// Applies the activation in place to `count` values.
+    /// Applies the activation in place to `count` values. ReLU keeps a NaN (as PyTorch's does)
+    /// and −0, in the vector lanes and the scalar tail alike, so a value's result never depends
+    /// on where the shard's length puts it.
     @inline(__always)
     func forward(_ x: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
@@ -21,7 +23,7 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
             Self.vectorLoop(count) { i in
                 let v = Self.load(x + i)
                 Self.store(v.replacing(with: 0, where: v .< 0), x + i)
-            } scalar: { i in x[i] = x[i] > 0 ? x[i] : 0 }
+            } scalar: { i in x[i] = x[i] < 0 ? 0 : x[i] }
         case .tanh: for i in 0..<count { x[i] = Foundation.tanh(x[i]) }
         case .sigmoid: for i in 0..<count { x[i] = 1 / (1 + Foundation.exp(-x[i])) }
         }
@@ -35,7 +37,7 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
         case .relu:
             Self.vectorLoop(count) { i in
                 Self.store(Self.load(delta + i).replacing(with: 0, where: Self.load(a + i) .<= 0), delta + i)
-            } scalar: { i in delta[i] = a[i] > 0 ? delta[i] : 0 }
+            } scalar: { i in delta[i] = a[i] <= 0 ? 0 : delta[i] }
         case .tanh: for i in 0..<count { delta[i] *= 1 - a[i] * a[i] }
         case .sigmoid: for i in 0..<count { delta[i] *= a[i] * (1 - a[i]) }
         }

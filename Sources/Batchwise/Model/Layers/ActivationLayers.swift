@@ -131,7 +131,7 @@ extension Activation {
             // One pass, not a copy and a pass: the same selects as `backward(output:delta:count:)`.
             Self.vectorLoop(n) { i in
                 Self.store(Self.load(dy + i).replacing(with: 0, where: Self.load(y + i) .<= 0), dx + i)
-            } scalar: { i in dx[i] = y[i] > 0 ? dy[i] : 0 }
+            } scalar: { i in dx[i] = y[i] <= 0 ? 0 : dy[i] }
             return
         }
         dx.update(from: dy, count: n)
