@@ -51,7 +51,7 @@ public struct BatchSizePlot: SVGFigure, Sendable {
         let noise = report.medianNoiseScale
         var out = SVGText()
         out.beginFigure(width: width, height: height, title: "What batch size buys: \(setup.task), \(setup.modelName), to \(setup.target)",
-                        subtitle: "SGD momentum \(BatchSizeSweep.momentum), lr \(setup.learningRateRule) · \(setup.threads) thread(s) · validation once per epoch · seed \(setup.seed) · \(setup.date.prefix(10))")
+                        subtitle: "SGD momentum \(BatchSizeSweep.momentum), lr \(setup.learningRateRule) · \(setup.threads) thread(s) · validation \(setup.checkRule) · seed \(setup.seed) · \(setup.date.prefix(10))")
         drawLegend(into: &out, noise: noise)
         // The perfect-scaling lines go through the smallest batch size that met the target.
         let reference = runs.first { $0.reached }

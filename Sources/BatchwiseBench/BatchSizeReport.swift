@@ -30,6 +30,11 @@ public struct BatchSizeSetup: Sendable, Equatable {
     public var machine: String
     /// When the sweep started, ISO 8601 in UTC.
     public var date: String
+    /// Steps between the target checks within an epoch (`BatchSizeSweep.checkEvery`); nil:
+    /// the target was checked at epoch ends only.
+    public var checkEvery: Int? = nil
+    /// "once per epoch", or "every N steps and at each epoch's end".
+    public var checkRule: String { checkEvery.map { "every \($0) step(s) and at each epoch's end" } ?? "once per epoch" }
 
     /// A setup with these values; see the properties for what each is.
     public init(task: String, trainingSamples: Int, validationSamples: Int, widths: [Int], model: String? = nil, threads: Int,
@@ -174,7 +179,9 @@ public struct BatchSizeReport: BenchReport {
     private func notes() -> [String] {
         let s = setup
         var notes = [
-            "epochs, steps, samples: to the end of the first epoch whose validation met the target (\(s.target)); the validation set is evaluated once per epoch, so each is exact at that epoch boundary and the target may have been crossed earlier in the epoch. samples = epochs × \(s.trainingSamples).",
+            s.checkEvery == nil
+                ? "epochs, steps, samples: to the end of the first epoch whose validation met the target (\(s.target)); the validation set is evaluated once per epoch, so each is exact at that epoch boundary and the target may have been crossed earlier in the epoch. samples = epochs × \(s.trainingSamples)."
+                : "epochs, steps, samples: to the first check whose validation met the target (\(s.target)); the validation set is evaluated \(s.checkRule), so each is exact at that check and the target may have been crossed up to \(s.checkEvery!) step(s) earlier; epochs: the epoch of that check.",
             "val loss, val acc: at the last epoch run; samples/s: training throughput over those epochs (validation not counted); to target: training time to that epoch's end (validation not counted); wall: the whole run.",
         ]
         if let auto, let sizes = auto.batchSizes {

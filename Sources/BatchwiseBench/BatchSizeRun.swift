@@ -7,8 +7,9 @@ import Batchwise
 ///
 /// The `…ToTarget` figures come from the first epoch whose end-of-epoch validation meets the
 /// target: the validation set is evaluated once per epoch, so they are exact at that epoch
-/// boundary (the target may have been crossed at any step of that epoch). They are nil when no
-/// epoch reached it.
+/// boundary (the target may have been crossed at any step of that epoch) — or, when the sweep
+/// also checks every N steps (`BatchSizeSweep.checkEvery`), from the first such check that met
+/// it. They are nil when no check reached it.
 public struct BatchSizeRun: Sendable, Equatable, Codable {
     /// Samples per optimizer step (for an auto run, the last batch size it trained at).
     public var batchSize: Int
@@ -28,22 +29,26 @@ public struct BatchSizeRun: Sendable, Equatable, Codable {
     public var reached: Bool
     /// True when the loss became NaN or infinite and the run was stopped there.
     public var diverged: Bool
-    /// Optimizer steps taken from the start to the end of the first epoch that met the target.
+    /// Optimizer steps taken from the start to the end of the first epoch that met the target
+    /// (or to the check between epoch ends that met it).
     public var stepsToTarget: Int?
-    /// Training samples processed by then: epochs × training-set size (every epoch visits every sample).
+    /// Training samples processed by then: epochs × training-set size (every epoch visits every
+    /// sample), or up to the check between epoch ends.
     public var samplesToTarget: Int?
-    /// Epochs completed by then, counting from 1: the first epoch that met the target.
+    /// The epoch that met the target, counting from 1: completed by then, or (a check between
+    /// epoch ends) in progress.
     public var epochsToTarget: Int?
     /// Seconds the workers spent training up to the end of that epoch (validation not counted).
     public var secondsToTarget: Double?
     /// Epochs the run completed (up to the target, or all `maxEpochs`).
     public var epochsRun: Int
-    /// Optimizer steps the run took in those epochs.
+    /// Optimizer steps the run took in those epochs (and, when a check between epoch ends met
+    /// the target, in the epoch it stopped in).
     public var stepsRun: Int
     /// Training samples / training seconds over the completed epochs (validation not counted);
     /// nil when no epoch completed.
     public var samplesPerSecond: Double?
-    /// Seconds the workers spent training (validation not counted).
+    /// Seconds the workers spent training (validation not counted), to where the run stopped.
     public var trainingSeconds: Double
     /// Wall-clock seconds of the whole run: set-up, training and validation.
     public var wallSeconds: Double
@@ -66,6 +71,18 @@ public struct BatchSizeRun: Sendable, Equatable, Codable {
         case noiseScale = "noise_scale"
     }
 
+    /// A target met between epoch ends: where the run stood at the check that met it.
+    public struct Crossing: Sendable, Equatable {
+        /// The epoch in progress (1-based).
+        public var epoch: Int
+        /// Optimizer steps taken from the start.
+        public var steps: Int
+        /// Training samples processed from the start.
+        public var samples: Int
+        /// Training seconds from the start (validation not counted).
+        public var seconds: Double
+    }
+
     /// The figures of a run from its epoch records (in order, epoch 1 first). Pure arithmetic:
     /// the crossing is the first record that meets `target`, whatever follows it.
     /// - Parameters:
@@ -78,8 +95,10 @@ public struct BatchSizeRun: Sendable, Equatable, Codable {
     ///     the validation figures.
     ///   - wallSeconds: the run's wall-clock time, measured by the caller.
     ///   - diverged: the run stopped on a non-finite loss after the last record.
+    ///   - midEpoch: the check between epoch ends that met the target, after the last record
+    ///     (none of which met it); nil when none did.
     public init(batchSize: Int, learningRate: Double, threads: Int, target: BatchSizeTarget, trainingSamples: Int,
-                records: [EpochRecord], wallSeconds: Double, diverged: Bool = false) {
+                records: [EpochRecord], wallSeconds: Double, diverged: Bool = false, midEpoch: Crossing? = nil) {
         self.batchSize = batchSize
         self.learningRate = learningRate
         self.threads = threads
@@ -97,6 +116,16 @@ public struct BatchSizeRun: Sendable, Equatable, Codable {
         stepsRun = last?.step ?? 0
         trainingSeconds = last?.wallSeconds ?? 0
         samplesPerSecond = trainingSeconds > 0 ? Double(epochsRun * trainingSamples) / trainingSeconds : nil
+        if hit == nil, let midEpoch {
+            // The run stopped at that check: its steps and training time run to there.
+            reached = true
+            stepsToTarget = midEpoch.steps
+            epochsToTarget = midEpoch.epoch
+            secondsToTarget = midEpoch.seconds
+            samplesToTarget = midEpoch.samples
+            stepsRun = midEpoch.steps
+            trainingSeconds = midEpoch.seconds
+        }
         self.wallSeconds = wallSeconds
         finalValidationLoss = last?.validationLoss
         finalValidationAccuracy = last?.validationAccuracy

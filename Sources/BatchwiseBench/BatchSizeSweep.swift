@@ -43,6 +43,13 @@ public struct BatchSizeSweep: Sendable {
     /// up to min(4096, training samples / 4), AdaScale's learning-rate rule from `learningRate`),
     /// reported as the report's `auto` row.
     public var includesAuto = false
+    /// Also test the target every this many steps within an epoch (counted from the run's
+    /// start), not only at each epoch's end; nil: at epoch ends only. The check evaluates the
+    /// validation set on the weights after that step, outside the training time, and changes
+    /// no weight: jobs of steps end there, and the weights do not depend on where jobs end. A
+    /// target met between epoch ends then counts the steps, samples and training seconds up to
+    /// that step, so a run of a few epochs is not rounded up to its epoch's end.
+    public var checkEvery: Int? = nil
 
     /// A sweep of the MLP of `widths`; see `init(batchSizes:model:…)`.
     /// - Throws: `ConfigurationError` naming the parameter, widths that make no MLP among them.
@@ -108,6 +115,7 @@ public struct BatchSizeSweep: Sendable {
     /// training set (every such size would be the same full-batch run), or no validation samples.
     public func check(trainingSamples: Int, validationSamples: Int) throws(ConfigurationError) {
         guard validationSamples >= 1 else { throw ConfigurationError("the sweep needs validation samples to test the target on") }
+        if let every = checkEvery, every < 1 { throw ConfigurationError("\(parameter: "checkEvery") must be at least 1 step (got \(every))") }
         if let big = batchSizes.first(where: { $0 > trainingSamples }) {
             throw ConfigurationError("\(parameter: "batchSizes"): batch size \(big) is larger than the \(trainingSamples) training samples")
         }
@@ -150,7 +158,8 @@ public struct BatchSizeSweep: Sendable {
     /// - Parameters:
     ///   - task: what the data are, for the report ("digits", "synthetic 10000").
     ///   - train: the training set, the same for every batch size.
-    ///   - validation: the set the target is measured on, once at the end of every epoch.
+    ///   - validation: the set the target is measured on, at the end of every epoch (and every
+    ///     `checkEvery` steps when set).
     ///   - topology: the machine the workers run on.
     ///   - plan: where the workers are pinned; its worker count is the runs' thread count.
     ///   - finished: called with each run's figures as soon as it ends.
@@ -177,6 +186,21 @@ public struct BatchSizeSweep: Sendable {
                 records.append(record)
                 if target.isReached(by: record) { throw TargetReached() }
             }
+            // A crossing between epoch ends, found by the check every `checkEvery` steps.
+            var midEpoch: BatchSizeRun.Crossing?
+            if let every = checkEvery {
+                session.checkpointEvery = every
+                events.checkpoint = { session in
+                    let state = session.state
+                    // At an epoch's end the record above has tested the target already.
+                    guard state.stepInEpoch > 0 else { return }
+                    let evaluation = try session.trainer.evaluate(on: validation)
+                    guard target.isReached(validationLoss: evaluation.loss, validationAccuracy: evaluation.accuracy) else { return }
+                    midEpoch = .init(epoch: state.epoch, steps: state.optimizerSteps,
+                                     samples: (state.epoch - 1) * train.count + state.epochSums.samples, seconds: state.wallSeconds)
+                    throw TargetReached()
+                }
+            }
             var diverged = false
             do {
                 try session.run(events)
@@ -189,7 +213,7 @@ public struct BatchSizeSweep: Sendable {
                                    learningRate: Double(batchSize.map(learningRate(batchSize:)) ?? learningRate),
                                    threads: plan.workerCount, target: target, trainingSamples: train.count, records: records,
                                    wallSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
-                                   diverged: diverged)
+                                   diverged: diverged, midEpoch: midEpoch)
             if batchSize == nil {
                 run.batchSizes = session.state.adaptive!.changes.map(\.decision.batchSize)
                 auto = run
@@ -198,11 +222,12 @@ public struct BatchSizeSweep: Sendable {
             }
             finished(run)
         }
-        let setup = BatchSizeSetup(
+        var setup = BatchSizeSetup(
             task: task, trainingSamples: train.count, validationSamples: validation.count, widths: widths, model: model.description,
             threads: plan.workerCount, processingUnits: plan.units.map(\.osIndex), seed: seed, target: target,
             learningRateRule: learningRateRule, maxEpochs: maxEpochs,
             machine: "\(topology.coreCount) core(s), \(topology.processingUnitCount) PU(s)", date: date)
+        setup.checkEvery = checkEvery
         return BatchSizeReport(setup: setup, runs: runs, auto: auto)
     }
 }

@@ -34,9 +34,14 @@ public enum BatchSizeTarget: Sendable, Equatable, CustomStringConvertible {
 
     /// True when the epoch's end-of-epoch validation meets the target (false when it was not measured).
     public func isReached(by record: EpochRecord) -> Bool {
+        isReached(validationLoss: record.validationLoss, validationAccuracy: record.validationAccuracy)
+    }
+
+    /// True when these validation figures meet the target (false when its figure is nil).
+    public func isReached(validationLoss: Double?, validationAccuracy: Double?) -> Bool {
         switch self {
-        case .validationLoss(let limit): record.validationLoss.map { $0.isFinite && $0 <= limit } ?? false
-        case .validationAccuracy(let share): record.validationAccuracy.map { $0 >= share } ?? false
+        case .validationLoss(let limit): validationLoss.map { $0.isFinite && $0 <= limit } ?? false
+        case .validationAccuracy(let share): validationAccuracy.map { $0 >= share } ?? false
         }
     }
 

@@ -14,7 +14,8 @@ struct BenchBatchSizeCommand: ParsableCommand {
             weights is trained with SGD (momentum 0.9) until the validation set meets the target \
             (--target-accuracy, default 0.95, or --target-loss) or --max-epochs pass. Validation runs \
             once at the end of every epoch, so the steps, samples and epochs to the target are those \
-            of the first epoch boundary where it was met. The default task is the built-in digits with \
+            of the first epoch boundary where it was met; --check-every N also tests it every N steps \
+            (a run of few epochs is then not rounded up to its epoch's end). The default task is the built-in digits with \
             its seeded 20% validation hold-out, with the MLP 64,128,10.
 
             Model and data: any model and data train takes, with train's flags: --layers or --model \
@@ -67,6 +68,8 @@ struct BenchBatchSizeCommand: ParsableCommand {
     var targetAccuracy: Double?
     @Option(parsing: .unconditional, help: "Give up on a batch size after this many epochs.")
     var maxEpochs: Int = 200
+    @Option(parsing: .unconditional, help: "Also test the target every this many steps within an epoch (validation on the weights after that step, not counted as training time), not only at epoch ends.")
+    var checkEvery: Int?
     @Option(parsing: .unconditional, help: "Learning rate: at --base-batch-size under linear scaling, else at every batch size.")
     var lr: Float = 0.05
     @Option(help: "Learning-rate scaling with batch size: linear (×B/--base-batch-size) or none.")
@@ -93,6 +96,7 @@ struct BenchBatchSizeCommand: ParsableCommand {
         var sweep = try BatchSizeSweep(batchSizes: settings.sizes, model: loaded.model, target: settings.target, maxEpochs: maxEpochs,
                                        learningRate: lr, baseBatchSize: settings.base, seed: seed)
         sweep.includesAuto = auto
+        sweep.checkEvery = checkEvery
         try sweep.check(trainingSamples: data.train.count, validationSamples: validation.count)
         if auto {
             guard plan.workerCount >= 2 else {
@@ -123,6 +127,7 @@ struct BenchBatchSizeCommand: ParsableCommand {
         let target = try BatchSizeTarget(loss: targetLoss, accuracy: targetAccuracy)
         let base = try LearningRateScalingFlags.base(scaling: lrScaling, default: "linear", baseBatchSize: baseBatchSize, defaultBase: 32)
         guard maxEpochs >= 1 else { throw ConfigurationError("--max-epochs must be at least 1 (got \(maxEpochs))") }
+        if let every = checkEvery, every < 1 { throw ConfigurationError("--check-every must be at least 1 step (got \(every))") }
         guard lr.isFinite && lr > 0 else { throw ConfigurationError("--lr must be a finite number above 0 (got \(lr))") }
         return (sizes, target, base)
     }

@@ -249,4 +249,52 @@ import BatchwiseTestSupport
             #expect(run.noiseScale != nil)                           // two workers: measured
         }
     }
+
+    /// `checkEvery`: the crossing is the first check (every 3 steps, or an epoch's end) whose
+    /// validation met the target — retraining to that step meets it, to the check before does
+    /// not — and no later than the epoch-end crossing; the checks change no weight.
+    @Test func checksBetweenEpochEndsFindTheFirstStepThatMetTheTarget() throws {
+        let all = Dataset.synthetic(samples: 500, features: 8, classes: 3, seed: 3)
+        let (train, validation) = try all.split(testFraction: 0.2, seed: 1)
+        let target = BatchSizeTarget.validationAccuracy(0.8)
+        var sweep = try BatchSizeSweep(batchSizes: [10, 64], widths: [8, 16, 3], target: target, maxEpochs: 40,
+                                       learningRate: 0.05, baseBatchSize: 32, seed: 1)
+        let plan = try PlacementPlan(topology: Fixture.topology, workers: 2, placement: .compact, oversubscribe: true)
+        let byEpoch = try sweep.run(task: "synthetic", train: train, validation: validation, topology: Fixture.topology, plan: plan)
+        sweep.checkEvery = 3
+        let byStep = try sweep.run(task: "synthetic", train: train, validation: validation, topology: Fixture.topology, plan: plan)
+        #expect(byStep.setup.checkEvery == 3 && byStep.table().contains("every 3 step(s)"))
+        for (coarse, fine) in zip(byEpoch.runs, byStep.runs) {
+            let b = fine.batchSize, perEpoch = (train.count + b - 1) / b
+            let steps = try #require(fine.stepsToTarget, "batch \(b) reached 80%")
+            let epoch = try #require(fine.epochsToTarget)
+            #expect(steps <= (coarse.stepsToTarget ?? .max), "batch \(b): \(steps) steps against \(coarse.stepsToTarget ?? -1) at epoch ends")
+            let inEpoch = steps - (epoch - 1) * perEpoch
+            #expect(inEpoch >= 1 && inEpoch <= perEpoch)
+            #expect(steps % 3 == 0 || inEpoch == perEpoch, "batch \(b): step \(steps) is neither a check nor an epoch end")
+            #expect(fine.samplesToTarget == (epoch - 1) * train.count + min(inEpoch * b, train.count))
+            #expect((fine.secondsToTarget ?? .infinity) <= fine.trainingSeconds + 1e-12)
+            // Retrain to the crossing and to the check before it.
+            func accuracy(afterSteps n: Int) throws -> Double {
+                let session = try TrainingSession(configuration: try sweep.configuration(batchSize: b, threads: 2), topology: Fixture.topology,
+                                                  plan: plan, train: train, validation: validation)
+                session.maxSteps = n
+                try session.run()
+                return try #require(try session.trainer.evaluate(on: validation).accuracy)
+            }
+            #expect(try accuracy(afterSteps: steps) >= 0.8)
+            let previous = inEpoch == perEpoch ? (steps / 3) * 3 : steps - 3
+            if previous > 0 { #expect(try accuracy(afterSteps: previous) < 0.8, "batch \(b): the check at step \(previous) met it already") }
+        }
+        // A target never met: the checks leave the run as it was.
+        var never = try BatchSizeSweep(batchSizes: [10], widths: [8, 16, 3], target: .validationLoss(1e-9), maxEpochs: 3,
+                                       learningRate: 0.05, baseBatchSize: 32, seed: 1)
+        let plain = try never.run(task: "synthetic", train: train, validation: validation, topology: Fixture.topology, plan: plan)
+        never.checkEvery = 4
+        let checked = try never.run(task: "synthetic", train: train, validation: validation, topology: Fixture.topology, plan: plan)
+        #expect(!checked.runs[0].reached && checked.runs[0].stepsRun == plain.runs[0].stepsRun)
+        #expect(checked.runs[0].finalValidationLoss == plain.runs[0].finalValidationLoss)
+        never.checkEvery = 0
+        #expect(throws: ConfigurationError.self) { try never.check(trainingSamples: 400, validationSamples: 100) }
+    }
 }

@@ -108,6 +108,24 @@ extension CLITests {
         _ = try expectCleanFailure(["bench", "batch-size", "--max-epochs", "1", "--auto", "--threads", "1"], mentioning: ["--auto", "--threads 2"])
     }
 
+    @Test func batchSizeBenchChecksTheTargetEveryNStepsWithAuto() throws {
+        let stem = FileManager.default.temporaryDirectory.appendingPathComponent("batchwise-check-every-\(UUID().uuidString)").path
+        let json = stem + ".json"
+        defer { try? FileManager.default.removeItem(atPath: json) }
+        let run = try batchwise(["bench", "batch-size", "--batch-sizes", "32", "--max-epochs", "4", "--target-accuracy", "0.9",
+                                 "--threads", "2", "--auto", "--check-every", "5", "--json", json])
+        #expect(run.reason == .exit && run.status == 0, "stderr: \(run.stderr)")
+        #expect(run.stdout.contains("evaluated every 5 step(s) and at each epoch's end"))
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [[String: Any]])
+        #expect(rows.count == 2)
+        let fixed = try #require(rows.first), auto = try #require(rows.last)
+        let steps = try #require(fixed["steps_to_target"] as? Int), epoch = try #require(fixed["epochs_to_target"] as? Int)
+        // 45 steps an epoch at 32: a check every 5 steps lands on every epoch's end too.
+        #expect(steps % 5 == 0 && steps <= epoch * 45 && steps > (epoch - 1) * 45)
+        #expect(fixed["samples_to_target"] as? Int == (epoch - 1) * 1438 + min((steps - (epoch - 1) * 45) * 32, 1438))
+        #expect(auto["reached"] as? Bool == true && (auto["steps_to_target"] as? Int).map { $0 >= 1 } == true)
+    }
+
     @Test func batchSizeBenchWithOneThreadSaysTheNoiseScaleIsNotMeasured() throws {
         let stem = FileManager.default.temporaryDirectory.appendingPathComponent("batchwise-batch-size-\(UUID().uuidString)").path
         let json = stem + ".json"
@@ -134,6 +152,8 @@ extension CLITests {
         _ = try expectCleanFailure(tiny + ["--lr-scaling", "cubic"], mentioning: ["--lr-scaling", "cubic"])
         _ = try expectCleanFailure(tiny + ["--lr-scaling", "none", "--base-batch-size", "64"], mentioning: ["--base-batch-size"])
         _ = try expectCleanFailure(tiny + ["--base-batch-size", "0"], mentioning: ["--base-batch-size"])
+        _ = try expectCleanFailure(tiny + ["--check-every", "0"], mentioning: ["--check-every", "at least 1"])
+        _ = try expectCleanFailure(tiny + ["--check-every", "ten"], mentioning: ["--check-every", "ten"])
         _ = try expectCleanFailure(tiny + ["--lr", "-1"], mentioning: ["--lr"])
         _ = try expectCleanFailure(tiny + ["--synthetic", "100"], mentioning: ["--synthetic", "--layers"])
         _ = try expectCleanFailure(tiny + ["--layers", "32,10"], mentioning: ["--layers", "64 features"])
