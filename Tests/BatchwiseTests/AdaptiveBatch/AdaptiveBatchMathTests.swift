@@ -97,8 +97,27 @@ struct AdaptiveBatchMathTests {
         var flat = ThroughputModel(workers: 1)
         flat.record(batchSize: 10, stepSeconds: [0.005])
         flat.record(batchSize: 20, stepSeconds: [0.003])
-        let constant = try #require(flat.fit())
-        #expect(abs(constant.alpha - 0.004) < 1e-15 && constant.beta == 0)
+        let guessAtLargest = try #require(flat.fit())
+        #expect(abs(guessAtLargest.alpha - 0.0015) < 1e-15 && abs(guessAtLargest.beta - 0.0015 / 20) < 1e-15)
+    }
+
+    /// Two close step times, the larger batch a shade faster (timing noise), and much noise in
+    /// the gradient: the next decision goes one step beyond the sizes measured, not to the
+    /// largest allowed. (Under the old all-fixed-cost reading it went from 64 to 4096 in one
+    /// decision, and back.) With t(64) = 1 ms, W = 2: α = 0.5 ms, β = 0.5 ms / 32; B_noise =
+    /// 2000, B₀ = 32: goodput 64 → 64/0.001 × 2032/2064 = 63,008; 128 → 128/0.0015 × 2032/2128 =
+    /// 81,484; 192 → 192/0.002 × 2032/2192 = 88,993; 256 → 256/0.0025 × 2032/2256 = 92,232;
+    /// 384 → 384/0.0035 × 2032/2384 = 93,514; 512 → 512/0.0045 × 2032/2512 = 92,036.
+    @Test func closeStepTimesDoNotSendTheBatchToTheLargestAllowed() throws {
+        let settings = try AdaptiveBatchSize(minimum: 32, maximum: 4096, scaling: .adascale)
+        var model = ThroughputModel(workers: 2)
+        model.record(batchSize: 32, stepSeconds: [0.00101, 0.00100, 0.00102])
+        model.record(batchSize: 64, stepSeconds: [0.00100, 0.00099, 0.00101])
+        let fit = try #require(model.fit())
+        #expect(abs(fit.alpha - 0.0005) < 1e-15 && abs(fit.beta - 0.0005 / 32) < 1e-15)
+        let noisy = StatisticalEfficiency(gradientSquared: 1, trace: 2000, baseBatchSize: 32)
+        let d = settings.decide(statistics: noisy, throughput: fit, model: model, reproducible: false, current: 64)
+        #expect(d.batchSize == 384)
     }
 
     /// With α = 0.1 s, β = 1 ms per shard sample, W = 2 and B_noise = 64, B₀ = 32, goodput

@@ -9,7 +9,8 @@ import Foundation
 /// fit is least squares over the batch sizes tried, each one point at its median step time, so
 /// one size's many steps do not outweigh another's few and a stray slow step does not move
 /// it. With one size tried, the model is AdaptDL's optimistic guess (Qiao et al. 2021): half
-/// the step is fixed cost, so larger batches look worth trying and are measured in turn.
+/// the step is fixed cost, so larger batches look worth trying and are measured in turn; so it
+/// is, at the largest size tried, when the larger sizes measured no slower than the smaller.
 ///
 /// Nothing here reads a clock: the times come in through `record`, and a checkpoint stores
 /// them, so a resumed run decides from exactly what the stopped one had measured.
@@ -80,8 +81,13 @@ public struct ThroughputModel: Sendable, Equatable, Codable {
         var beta = sxy / sxx
         var alpha = my - beta * mx
         if beta <= 0 {
-            // Larger shards measured no slower: the time is all fixed cost (as far as we know).
-            return (max(my, 0), 0)
+            // Larger shards measured no slower (within the timing noise, as on a shared host):
+            // the optimistic guess of one size, at the largest size measured. Taking the time
+            // as all fixed cost instead would predict throughput growing without bound, and
+            // send the next decision to the largest batch allowed on two close measurements.
+            let largest = points.max { $0.x < $1.x }!.x
+            let t = points.filter { $0.x == largest }.map(\.y).reduce(0, +) / Double(points.filter { $0.x == largest }.count)
+            return (t / 2, t / 2 / largest)
         }
         if alpha < 0 {
             // Through the origin: β = Σxy / Σx².
