@@ -182,7 +182,9 @@ public struct BatchSizeReport: BenchReport {
             s.checkEvery == nil
                 ? "epochs, steps, samples: to the end of the first epoch whose validation met the target (\(s.target)); the validation set is evaluated once per epoch, so each is exact at that epoch boundary and the target may have been crossed earlier in the epoch. samples = epochs × \(s.trainingSamples)."
                 : "epochs, steps, samples: to the first check whose validation met the target (\(s.target)); the validation set is evaluated \(s.checkRule), so each is exact at that check and the target may have been crossed up to \(s.checkEvery!) step(s) earlier; epochs: the epoch of that check.",
-            "val loss, val acc: at the last epoch run; samples/s: training throughput over those epochs (validation not counted); to target: training time to that epoch's end (validation not counted); wall: the whole run.",
+            s.checkEvery == nil
+                ? "val loss, val acc: at the last epoch run; samples/s: training throughput over those epochs (validation not counted); to target: training time to that epoch's end (validation not counted); wall: the whole run."
+                : "val loss, val acc: at the check that met the target, else at the last epoch run; samples/s: training throughput over the completed epochs (validation not counted); to target: training time to that check (validation not counted); wall: the whole run.",
         ]
         if let auto, let sizes = auto.batchSizes {
             notes.append("auto: the batch size chosen while training, through " + sizes.map(String.init).joined(separator: " → ") + "; not part of the fit.")

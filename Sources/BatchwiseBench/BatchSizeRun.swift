@@ -38,7 +38,8 @@ public struct BatchSizeRun: Sendable, Equatable, Codable {
     /// The epoch that met the target, counting from 1: completed by then, or (a check between
     /// epoch ends) in progress.
     public var epochsToTarget: Int?
-    /// Seconds the workers spent training up to the end of that epoch (validation not counted).
+    /// Seconds the workers spent training up to the end of that epoch, or to that check
+    /// (validation not counted).
     public var secondsToTarget: Double?
     /// Epochs the run completed (up to the target, or all `maxEpochs`).
     public var epochsRun: Int
@@ -52,9 +53,11 @@ public struct BatchSizeRun: Sendable, Equatable, Codable {
     public var trainingSeconds: Double
     /// Wall-clock seconds of the whole run: set-up, training and validation.
     public var wallSeconds: Double
-    /// Mean per-sample validation loss after the last completed epoch.
+    /// Mean per-sample validation loss after the last completed epoch (or at the check between
+    /// epoch ends that met the target, where the run stopped).
     public var finalValidationLoss: Double?
-    /// Share of validation samples classified correctly after the last completed epoch, in [0, 1].
+    /// Share of validation samples classified correctly after the last completed epoch (or at
+    /// that check), in [0, 1].
     public var finalValidationAccuracy: Double?
     /// The gradient noise scale B_simple = tr(Σ)/|G|² the trainer estimated, as of the last
     /// completed epoch; nil with one thread (it needs two shards per batch) or when not finite.
@@ -81,6 +84,9 @@ public struct BatchSizeRun: Sendable, Equatable, Codable {
         public var samples: Int
         /// Training seconds from the start (validation not counted).
         public var seconds: Double
+        /// The validation figures that met the target.
+        public var validationLoss: Double
+        public var validationAccuracy: Double?
     }
 
     /// The figures of a run from its epoch records (in order, epoch 1 first). Pure arithmetic:
@@ -127,8 +133,8 @@ public struct BatchSizeRun: Sendable, Equatable, Codable {
             trainingSeconds = midEpoch.seconds
         }
         self.wallSeconds = wallSeconds
-        finalValidationLoss = last?.validationLoss
-        finalValidationAccuracy = last?.validationAccuracy
+        finalValidationLoss = midEpoch.map(\.validationLoss) ?? last?.validationLoss
+        finalValidationAccuracy = midEpoch.map(\.validationAccuracy) ?? last?.validationAccuracy
         noiseScale = last?.noiseScale.flatMap { $0.isFinite ? $0 : nil }
     }
 

@@ -197,7 +197,8 @@ public struct BatchSizeSweep: Sendable {
                     let evaluation = try session.trainer.evaluate(on: validation)
                     guard target.isReached(validationLoss: evaluation.loss, validationAccuracy: evaluation.accuracy) else { return }
                     midEpoch = .init(epoch: state.epoch, steps: state.optimizerSteps,
-                                     samples: (state.epoch - 1) * train.count + state.epochSums.samples, seconds: state.wallSeconds)
+                                     samples: (state.epoch - 1) * train.count + state.epochSums.samples, seconds: state.wallSeconds,
+                                     validationLoss: evaluation.loss, validationAccuracy: evaluation.accuracy)
                     throw TargetReached()
                 }
             }

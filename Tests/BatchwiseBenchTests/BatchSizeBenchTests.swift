@@ -274,6 +274,7 @@ import BatchwiseTestSupport
             #expect(steps % 3 == 0 || inEpoch == perEpoch, "batch \(b): step \(steps) is neither a check nor an epoch end")
             #expect(fine.samplesToTarget == (epoch - 1) * train.count + min(inEpoch * b, train.count))
             #expect((fine.secondsToTarget ?? .infinity) <= fine.trainingSeconds + 1e-12)
+            #expect((fine.finalValidationAccuracy ?? 0) >= 0.8, "the figures of the check that met the target")
             // Retrain to the crossing and to the check before it.
             func accuracy(afterSteps n: Int) throws -> Double {
                 let session = try TrainingSession(configuration: try sweep.configuration(batchSize: b, threads: 2), topology: Fixture.topology,

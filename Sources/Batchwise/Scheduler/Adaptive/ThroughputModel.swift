@@ -86,7 +86,8 @@ public struct ThroughputModel: Sendable, Equatable, Codable {
             // as all fixed cost instead would predict throughput growing without bound, and
             // send the next decision to the largest batch allowed on two close measurements.
             let largest = points.max { $0.x < $1.x }!.x
-            let t = points.filter { $0.x == largest }.map(\.y).reduce(0, +) / Double(points.filter { $0.x == largest }.count)
+            let times = points.filter { $0.x == largest }.map(\.y)
+            let t = times.reduce(0, +) / Double(times.count)
             return (t / 2, t / 2 / largest)
         }
         if alpha < 0 {
