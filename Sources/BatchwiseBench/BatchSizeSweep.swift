@@ -189,6 +189,8 @@ public struct BatchSizeSweep: Sendable {
             // A crossing between epoch ends, found by the check every `checkEvery` steps.
             var midEpoch: BatchSizeRun.Crossing?
             if let every = checkEvery {
+                // The session's checkpoint cadence ends a job every `every` steps and calls this
+                // hook there; the sweep writes no checkpoint, it tests the target.
                 session.checkpointEvery = every
                 events.checkpoint = { session in
                     let state = session.state

@@ -127,7 +127,6 @@ struct BenchBatchSizeCommand: ParsableCommand {
         let target = try BatchSizeTarget(loss: targetLoss, accuracy: targetAccuracy)
         let base = try LearningRateScalingFlags.base(scaling: lrScaling, default: "linear", baseBatchSize: baseBatchSize, defaultBase: 32)
         guard maxEpochs >= 1 else { throw ConfigurationError("--max-epochs must be at least 1 (got \(maxEpochs))") }
-        if let every = checkEvery, every < 1 { throw ConfigurationError("--check-every must be at least 1 step (got \(every))") }
         guard lr.isFinite && lr > 0 else { throw ConfigurationError("--lr must be a finite number above 0 (got \(lr))") }
         return (sizes, target, base)
     }

@@ -20,6 +20,7 @@ enum FlagNames {
         "batchSizes": "--batch-sizes",
         "baseBatchSize": "--base-batch-size",
         "checkpointEvery": "--checkpoint-every",
+        "checkEvery": "--check-every",
         "divisor": "--scale",
         "grain": "--grain",
         "labelColumn": "--label",
